@@ -1,0 +1,2 @@
+/** Caveats: the parameter type system, compilation and evaluation of CEL expressions (with partial results), and caveat expression trees. */
+export * from './types.js';

@@ -1,0 +1,7 @@
+/** The registry of CLI commands: one `register*` function per command module. */
+import type { Command } from 'commander';
+import { registerVersion } from './version.js';
+
+export function registerCommands(program: Command): void {
+  registerVersion(program);
+}

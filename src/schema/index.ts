@@ -1,0 +1,2 @@
+/** The schema language: lexer, error-tolerant parser, compiler to the typed model, printer, diff. */
+export * from './model.js';

@@ -1,0 +1,162 @@
+/**
+ * The `Store` interface: MVCC snapshots over relationships and the schema, atomic
+ * write transactions with preconditions, paged filtered queries in both directions,
+ * a change feed, and GC. Adapters: ./sqlite (embedded, and `:memory:`) and ./postgres.
+ *
+ * Revisions are positive integers assigned per committed write transaction, in commit
+ * order. A reader at revision R sees exactly the state committed at or before R, minus
+ * relationships whose expiration is at or before the datastore's clock "now".
+ */
+import type {
+  Precondition,
+  Relationship,
+  RelationshipFilter,
+  RelationshipUpdate,
+  Revision,
+  JsonObject,
+} from '../core/index.js';
+
+export interface StoredSchema {
+  /** Schema text as written (canonical form is the writer's choice). */
+  readonly text: string;
+  /** Stable hash of `text` (hex). */
+  readonly hash: string;
+  /** Revision at which this schema was written. */
+  readonly revision: Revision;
+}
+
+/** Where a paged query resumes: strictly after this relationship, in the query's order. */
+export type QueryCursor = Relationship;
+
+export type QueryOrder = 'resource' | 'subject';
+
+export interface QueryOptions {
+  /** Maximum rows to return; absent = all matching rows. */
+  readonly limit?: number;
+  /** Resume strictly after this relationship (in `order`). */
+  readonly after?: QueryCursor;
+  /**
+   * Sort order. 'resource': (resource type, resource id, relation, subject type, subject id,
+   * subject relation); 'subject': (subject type, subject id, subject relation, resource type,
+   * resource id, relation). Default 'resource'. Results are always in a stable order.
+   */
+  readonly order?: QueryOrder;
+}
+
+export interface StoreReader {
+  readonly revision: Revision;
+  /**
+   * Relationships matching the filter at this revision, sorted, live (not expired).
+   * Filters with id lists are answered in one query (the engine batches many ids).
+   */
+  query(filter: RelationshipFilter, options?: QueryOptions): Promise<Relationship[]>;
+  /** Count of matching live relationships (used by delete limits and counters). */
+  count(filter: RelationshipFilter): Promise<number>;
+  /** The schema as of this revision, or undefined when none has been written. */
+  readSchema(): Promise<StoredSchema | undefined>;
+}
+
+export interface DeleteOptions {
+  readonly limit?: number;
+  /** With a limit: delete up to `limit` and report `complete: false` if more remain. */
+  readonly allowPartial?: boolean;
+}
+
+export interface DeleteResult {
+  readonly deleted: number;
+  readonly complete: boolean;
+}
+
+/** A read-write transaction. Reads see the transaction's own writes. */
+export interface StoreWriter extends StoreReader {
+  /**
+   * Throws PreconditionFailedError for the first unsatisfied precondition (evaluated in the
+   * transaction, against live relationships).
+   */
+  checkPreconditions(preconditions: readonly Precondition[]): Promise<void>;
+  /**
+   * CREATE (RelationshipAlreadyExistsError if a live copy exists, whatever its caveat),
+   * TOUCH (upsert: replaces caveat, context and expiration), DELETE (no-op when absent).
+   * An expired but not yet collected relationship counts as existing for CREATE.
+   * Schema validation is the caller's job.
+   */
+  apply(updates: readonly RelationshipUpdate[]): Promise<void>;
+  /**
+   * Deletes by filter. With `limit` and no `allowPartial`, throws
+   * TooManyRelationshipsForDeleteError (deleting nothing) when more than `limit` match.
+   */
+  deleteByFilter(filter: RelationshipFilter, options?: DeleteOptions): Promise<DeleteResult>;
+  /** Bulk insert with CREATE semantics (any existing relationship fails the transaction). */
+  bulkCreate(relationships: readonly Relationship[]): Promise<number>;
+  writeSchema(text: string): Promise<void>;
+}
+
+export type ChangeOperation = 'touch' | 'delete';
+
+export interface RelationshipChange {
+  readonly operation: ChangeOperation;
+  readonly relationship: Relationship;
+}
+
+/** Everything one committed transaction changed. */
+export interface ChangeSet {
+  readonly revision: Revision;
+  readonly changes: readonly RelationshipChange[];
+  readonly schemaChanged: boolean;
+  readonly metadata?: JsonObject;
+}
+
+export interface GcResult {
+  readonly relationshipsRemoved: number;
+  readonly transactionsRemoved: number;
+  readonly expiredRemoved: number;
+}
+
+export interface WriteOptions {
+  /** Transaction metadata, delivered with the change set on the change feed. */
+  readonly metadata?: JsonObject;
+}
+
+export interface Store {
+  readonly kind: 'sqlite' | 'postgres';
+  /** Stable unique id of this datastore (survives restarts; shared by all processes on it). */
+  readonly uniqueId: string;
+
+  headRevision(): Promise<Revision>;
+  /**
+   * The newest revision committed at or before the start of the current quantization
+   * window (default 5 s), so concurrent readers share a revision and its cache entries.
+   * Never older than the GC window allows; equals head when quantization is 0.
+   */
+  optimizedRevision(): Promise<Revision>;
+  /** Throws InvalidRevisionError ('expired' beyond the GC window, 'future' beyond head). */
+  checkRevision(revision: Revision): Promise<void>;
+
+  /** A snapshot reader at `revision` (call checkRevision first for user-supplied revisions). */
+  reader(revision: Revision): StoreReader;
+
+  /**
+   * Runs `fn` in one atomic read-write transaction that commits as a new revision.
+   * Serialization conflicts are retried internally (fn may run more than once, so it must
+   * not have side effects outside the transaction); when retries run out,
+   * SerializationError. A transaction that wrote nothing still gets a revision.
+   */
+  write<T>(fn: (tx: StoreWriter) => Promise<T>, options?: WriteOptions): Promise<{ result: T; revision: Revision }>;
+
+  /** Committed change sets with revision > `after`, ascending, at most `limit` of them. */
+  changesSince(after: Revision, limit?: number): Promise<ChangeSet[]>;
+
+  /** Removes dead row versions and transactions older than the GC window, and expired rows. */
+  gc(): Promise<GcResult>;
+
+  close(): Promise<void>;
+}
+
+export interface StoreOptions {
+  /** Revision quantization window in ms (default 5000; 0 disables). */
+  readonly quantizationMs?: number;
+  /** How long old revisions stay readable, in ms (default 24 h). */
+  readonly gcWindowMs?: number;
+  /** Background GC interval in ms (default 3 min; 0 disables the background job). */
+  readonly gcIntervalMs?: number;
+}
