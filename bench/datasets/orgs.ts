@@ -1,0 +1,96 @@
+/**
+ * The GitHub-like dataset: organizations with admins and members, nested teams, repositories
+ * with roles granted to users and teams, and org-level roles reaching every repository.
+ */
+import type { Relationship } from '../../src/core/index.js';
+import { createRng } from './rng.js';
+import { rel, sizeLabel, type CheckQuestion, type Dataset } from './dataset.js';
+
+export const ORGS_SCHEMA = `definition user {}
+
+definition organization {
+  relation admin: user
+  relation member: user
+  permission read_all = admin + member
+}
+
+definition team {
+  relation maintainer: user
+  relation member: user | team#member
+  permission access = maintainer + member
+}
+
+definition repository {
+  relation organization: organization
+  relation admin: user | team#member
+  relation maintainer: user | team#member
+  relation writer: user | team#member
+  relation reader: user | team#member
+  permission manage = admin + organization->admin
+  permission push = manage + maintainer + writer
+  permission pull = push + reader + organization->read_all
+}
+`;
+
+export interface OrgsOptions {
+  readonly relationships: number;
+  readonly seed?: number;
+  readonly questions?: number;
+}
+
+const REPO_ROLES = ['admin', 'maintainer', 'writer', 'reader'] as const;
+const PERMISSIONS = ['pull', 'push', 'manage'] as const;
+
+export function generateOrgs(options: OrgsOptions): Dataset {
+  const n = options.relationships;
+  const rng = createRng(options.seed ?? 2);
+  // Roughly 1 org per 2,000 relationships, each with its own users, teams and repositories.
+  const orgs = Math.max(1, Math.floor(n / 2000));
+  const usersPerOrg = 100;
+  const teamsPerOrg = 20;
+  const out: Relationship[] = [];
+  const push = (r: Relationship): void => {
+    if (out.length < n) out.push(r);
+  };
+  const user = (o: number): string => `o${o}u${rng.int(usersPerOrg)}`;
+  for (let o = 0; o < orgs; o++) {
+    for (let a = 0; a < 2; a++) push(rel('organization', `o${o}`, 'admin', 'user', `o${o}u${a}`));
+    for (let u = 2; u < usersPerOrg; u += 2) push(rel('organization', `o${o}`, 'member', 'user', `o${o}u${u}`));
+    for (let t = 0; t < teamsPerOrg; t++) {
+      const team = `o${o}t${t}`;
+      // Team t nests under team floor(t/3): a tree three to four levels deep.
+      if (t > 0) push(rel('team', `o${o}t${Math.floor(t / 3)}`, 'member', 'team', team, 'member'));
+      push(rel('team', team, 'maintainer', 'user', user(o)));
+      for (let m = 0; m < 8; m++) push(rel('team', team, 'member', 'user', user(o)));
+    }
+  }
+  let r = 0;
+  while (out.length < n) {
+    const o = r % orgs;
+    const repo = `o${o}r${r++}`;
+    push(rel('repository', repo, 'organization', 'organization', `o${o}`));
+    const grants = 1 + rng.int(4);
+    const used = new Set<string>();
+    for (let k = 0; k < grants; k++) {
+      const role = rng.pick(REPO_ROLES);
+      const viaTeam = rng.chance(0.5);
+      const subject = viaTeam ? `o${o}t${rng.int(teamsPerOrg)}` : user(o);
+      const key = `${role}/${subject}`;
+      if (used.has(key)) continue;
+      used.add(key);
+      push(viaTeam ? rel('repository', repo, role, 'team', subject, 'member') : rel('repository', repo, role, 'user', subject));
+    }
+  }
+  const questions: CheckQuestion[] = [];
+  for (let i = 0; i < (options.questions ?? 500); i++) {
+    const repoIndex = rng.int(Math.max(1, r));
+    const o = repoIndex % orgs;
+    questions.push({
+      resource: { type: 'repository', id: `o${o}r${repoIndex}` },
+      permission: rng.pick(PERMISSIONS),
+      // Mostly users of the repository's own org (allowed or not), some from another org.
+      subject: { type: 'user', id: rng.chance(0.8) ? user(o) : user(rng.int(orgs)) },
+    });
+  }
+  return { name: `orgs-${sizeLabel(n)}`, model: 'orgs', schema: ORGS_SCHEMA, relationships: out, questions };
+}
