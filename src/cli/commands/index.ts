@@ -1,7 +1,9 @@
 /** The registry of CLI commands: one `register*` function per command module. */
 import type { Command } from 'commander';
 import { registerVersion } from './version.js';
+import { registerValidate } from './validate.js';
 
 export function registerCommands(program: Command): void {
   registerVersion(program);
+  registerValidate(program);
 }
