@@ -1,2 +1,3 @@
-/** The `Store` interface (MVCC snapshots, atomic writes, filters, cursors, change feed, GC). Adapters live in ./sqlite and ./postgres and are imported only by composition roots. */
+/** The `Store` interface (MVCC snapshots, atomic writes, filters, cursors, change feed, GC) and `openStore`, the one place that picks an adapter (./sqlite, ./postgres). */
 export * from './store.js';
+export { openStore } from './open-store.js';

@@ -159,4 +159,6 @@ export interface StoreOptions {
   readonly gcWindowMs?: number;
   /** Background GC interval in ms (default 3 min; 0 disables the background job). */
   readonly gcIntervalMs?: number;
+  /** Receives errors of the background GC job (default: ignored; the next run retries). */
+  readonly onBackgroundError?: (error: unknown) => void;
 }

@@ -1,0 +1,66 @@
+/**
+ * Conversion between relationships and table rows, shared by both adapters. A plain
+ * subject is stored with subject_relation `...` (as SpiceDB does), so the identity
+ * columns are never NULL and the key index covers every row.
+ */
+import { ELLIPSIS, type JsonObject, type Relationship } from '../core/index.js';
+
+export interface RelationshipRow {
+  readonly resource_type: string;
+  readonly resource_id: string;
+  readonly relation: string;
+  readonly subject_type: string;
+  readonly subject_id: string;
+  readonly subject_relation: string;
+  readonly caveat_name: string | null;
+  readonly caveat_context: string | null;
+  /** Epoch milliseconds. */
+  readonly expires_at: number | null;
+}
+
+export function rowToRelationship(row: RelationshipRow): Relationship {
+  const subject =
+    row.subject_relation === ELLIPSIS
+      ? { type: row.subject_type, id: row.subject_id }
+      : { type: row.subject_type, id: row.subject_id, relation: row.subject_relation };
+  const resource = { type: row.resource_type, id: row.resource_id };
+  const caveat =
+    row.caveat_name === null
+      ? undefined
+      : row.caveat_context === null
+        ? { name: row.caveat_name }
+        : { name: row.caveat_name, context: JSON.parse(row.caveat_context) as JsonObject };
+  if (caveat === undefined && row.expires_at === null) return { resource, relation: row.relation, subject };
+  return {
+    resource,
+    relation: row.relation,
+    subject,
+    ...(caveat ? { caveat } : {}),
+    ...(row.expires_at !== null ? { expiresAt: new Date(Number(row.expires_at)) } : {}),
+  };
+}
+
+/** Caveat context as stored: JSON text, or null when absent or empty. */
+export function contextText(r: Relationship): string | null {
+  const ctx = r.caveat?.context;
+  return ctx && Object.keys(ctx).length > 0 ? JSON.stringify(ctx) : null;
+}
+
+/** The 9 stored column values of a relationship, in REL_COLUMNS order. */
+export function relationshipValues(r: Relationship): [string, string, string, string, string, string, string | null, string | null, number | null] {
+  return [
+    r.resource.type,
+    r.resource.id,
+    r.relation,
+    r.subject.type,
+    r.subject.id,
+    r.subject.relation ?? ELLIPSIS,
+    r.caveat?.name ?? null,
+    contextText(r),
+    r.expiresAt ? r.expiresAt.getTime() : null,
+  ];
+}
+
+export function keyValues(r: Relationship): [string, string, string, string, string, string] {
+  return [r.resource.type, r.resource.id, r.relation, r.subject.type, r.subject.id, r.subject.relation ?? ELLIPSIS];
+}

@@ -1,0 +1,114 @@
+/**
+ * One better-sqlite3 connection with a prepared-statement cache, the SQLite dialect of the
+ * shared SQL builder, and translation of driver errors into Trellis errors.
+ */
+import { DatastoreUnavailableError, isTrellisError } from '../../core/index.js';
+import type { SqlDialect, SqlParams } from '../sql-filter.js';
+import { sqliteErrorCode, type SqliteDatabase, type SqliteStatement } from './driver.js';
+
+const STATEMENT_CACHE_SIZE = 500;
+/** Id lists up to this length bind one placeholder per id; longer ones go through json_each. */
+const MAX_INLINE_IDS = 64;
+
+class PositionalParams implements SqlParams {
+  readonly values: unknown[] = [];
+  add(value: unknown): string {
+    this.values.push(value);
+    return '?';
+  }
+}
+
+function inlineSize(n: number): number {
+  let size = 1;
+  while (size < n) size *= 2;
+  return size;
+}
+
+/**
+ * Id lists are padded to a power of two by repeating the last id (IN ignores duplicates),
+ * so the number of distinct statement shapes stays small and each stays prepared.
+ */
+export const sqliteDialect: SqlDialect = {
+  params: () => new PositionalParams(),
+  inList(column, values, p) {
+    if (values.length === 1) return `${column} = ${p.add(values[0])}`;
+    if (values.length > MAX_INLINE_IDS) return `${column} IN (SELECT value FROM json_each(${p.add(JSON.stringify(values))}))`;
+    const size = inlineSize(values.length);
+    const last = values[values.length - 1];
+    const marks: string[] = [];
+    for (let i = 0; i < size; i++) marks.push(p.add(i < values.length ? values[i] : last));
+    return `${column} IN (${marks.join(', ')})`;
+  },
+  nowMs: (p) => p.add(Date.now()),
+};
+
+export function isBusy(e: unknown): boolean {
+  const code = sqliteErrorCode(e);
+  return code !== undefined && (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED'));
+}
+
+/** Driver errors never leave the store: busy becomes retryable unavailability, the rest too. */
+export function translateSqliteError(e: unknown): unknown {
+  if (isTrellisError(e)) return e;
+  const code = sqliteErrorCode(e);
+  if (code === undefined) return e;
+  if (isBusy(e)) return new DatastoreUnavailableError('the SQLite database is locked by another writer', { cause: e });
+  return new DatastoreUnavailableError(`SQLite error ${code}: ${(e as Error).message}`, { cause: e });
+}
+
+export class SqliteConnection {
+  private readonly statements = new Map<string, SqliteStatement>();
+
+  constructor(readonly db: SqliteDatabase) {}
+
+  statement(sql: string): SqliteStatement {
+    let s = this.statements.get(sql);
+    if (s === undefined) {
+      try {
+        s = this.db.prepare(sql);
+      } catch (e) {
+        throw translateSqliteError(e);
+      }
+      if (this.statements.size >= STATEMENT_CACHE_SIZE) {
+        const oldest = this.statements.keys().next();
+        if (!oldest.done) this.statements.delete(oldest.value);
+      }
+      this.statements.set(sql, s);
+    }
+    return s;
+  }
+
+  all<T>(sql: string, values: readonly unknown[] = []): T[] {
+    try {
+      return this.statement(sql).all(...values) as T[];
+    } catch (e) {
+      throw translateSqliteError(e);
+    }
+  }
+
+  get<T>(sql: string, values: readonly unknown[] = []): T | undefined {
+    try {
+      return this.statement(sql).get(...values) as T | undefined;
+    } catch (e) {
+      throw translateSqliteError(e);
+    }
+  }
+
+  run(sql: string, values: readonly unknown[] = []): number {
+    try {
+      return this.statement(sql).run(...values).changes;
+    } catch (e) {
+      throw translateSqliteError(e);
+    }
+  }
+
+  /** Raw exec for transaction control; errors are left to the caller (busy needs retrying). */
+  exec(sql: string): void {
+    this.db.exec(sql);
+  }
+
+  close(): void {
+    this.statements.clear();
+    this.db.close();
+  }
+}

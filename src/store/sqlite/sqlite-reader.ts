@@ -1,0 +1,162 @@
+/**
+ * Snapshot reads and in-transaction writes on SQLite. Every read filters by revision, so
+ * readers sharing the connection with an open write transaction never see its rows: the
+ * transaction's revision is above every revision a reader can hold until it commits.
+ */
+import { createHash } from 'node:crypto';
+import {
+  RelationshipAlreadyExistsError,
+  formatRelationshipKey,
+  relationshipKey,
+  type Precondition,
+  type Relationship,
+  type RelationshipFilter,
+  type RelationshipUpdate,
+} from '../../core/index.js';
+import { KEY_COLUMNS, REL_COLUMNS, buildCount, buildSelect, filterConditions, notExpired } from '../sql-filter.js';
+import { keyValues, relationshipValues, rowToRelationship, type RelationshipRow } from '../row-codec.js';
+import type { DeleteOptions, DeleteResult, QueryOptions, StoreReader, StoreWriter, StoredSchema } from '../store.js';
+import { applyUpdates, checkPreconditions, deleteWithLimit, type LiveVersion, type WriteOps } from '../write-plan.js';
+import { sqliteDialect, type SqliteConnection } from './sqlite-connection.js';
+
+const KEY_MATCH = KEY_COLUMNS.map((c) => `${c} = ?`).join(' AND ');
+const INSERT_BATCH = 500;
+const INSERT_COLUMNS = `${REL_COLUMNS}, created_rev`;
+const ROW_MARKS = `(${new Array(10).fill('?').join(', ')})`;
+
+function insertSql(rows: number): string {
+  return `INSERT INTO relationships (${INSERT_COLUMNS}) VALUES ${new Array(rows).fill(ROW_MARKS).join(', ')}`;
+}
+
+export class SqliteReader implements StoreReader {
+  constructor(
+    protected readonly conn: SqliteConnection,
+    readonly revision: number,
+  ) {}
+
+  async query(filter: RelationshipFilter, options?: QueryOptions): Promise<Relationship[]> {
+    return this.querySync(filter, options);
+  }
+
+  protected querySync(filter: RelationshipFilter, options?: QueryOptions): Relationship[] {
+    const q = buildSelect(
+      {
+        filter,
+        revision: this.revision,
+        order: options?.order ?? 'resource',
+        ...(options?.after ? { after: options.after } : {}),
+        ...(options?.limit !== undefined ? { limit: options.limit } : {}),
+      },
+      sqliteDialect,
+    );
+    if (!q) return [];
+    const rows = this.conn.all<RelationshipRow>(q.sql, q.values);
+    const out = new Array<Relationship>(rows.length);
+    for (let i = 0; i < rows.length; i++) out[i] = rowToRelationship(rows[i]!);
+    return out;
+  }
+
+  async count(filter: RelationshipFilter): Promise<number> {
+    const q = buildCount(filter, this.revision, sqliteDialect);
+    if (!q) return 0;
+    return this.conn.get<{ n: number }>(q.sql, q.values)?.n ?? 0;
+  }
+
+  async readSchema(): Promise<StoredSchema | undefined> {
+    const row = this.conn.get<{ revision: number; text: string; hash: string }>(
+      'SELECT revision, text, hash FROM schemas WHERE revision <= ? ORDER BY revision DESC LIMIT 1',
+      [this.revision],
+    );
+    return row ? { text: row.text, hash: row.hash, revision: row.revision } : undefined;
+  }
+}
+
+/** The write transaction at `revision`; reads see its own writes (same connection, same revision). */
+export class SqliteWriter extends SqliteReader implements StoreWriter, WriteOps {
+  schemaChanged = false;
+
+  async checkPreconditions(preconditions: readonly Precondition[]): Promise<void> {
+    await checkPreconditions(this, preconditions);
+  }
+
+  async apply(updates: readonly RelationshipUpdate[]): Promise<void> {
+    await applyUpdates(this, updates);
+  }
+
+  async deleteByFilter(filter: RelationshipFilter, options?: DeleteOptions): Promise<DeleteResult> {
+    if (options?.limit !== undefined) return deleteWithLimit(this, filter, { ...options, limit: options.limit });
+    const p = sqliteDialect.params();
+    const where = filterConditions(filter, sqliteDialect, p);
+    if (!where) return { deleted: 0, complete: true };
+    const cond = [...where, 'deleted_rev IS NULL', notExpired(sqliteDialect.nowMs(p))].join(' AND ');
+    const ended = this.conn.run(`UPDATE relationships SET deleted_rev = ? WHERE ${cond} AND created_rev < ?`, [
+      this.revision,
+      ...p.values,
+      this.revision,
+    ]);
+    const removed = this.conn.run(`DELETE FROM relationships WHERE ${cond} AND created_rev = ?`, [...p.values, this.revision]);
+    return { deleted: ended + removed, complete: true };
+  }
+
+  async bulkCreate(relationships: readonly Relationship[]): Promise<number> {
+    const exists = `SELECT 1 AS x FROM relationships WHERE ${KEY_MATCH} AND deleted_rev IS NULL LIMIT 1`;
+    for (let start = 0; start < relationships.length; start += INSERT_BATCH) {
+      const chunk = relationships.slice(start, start + INSERT_BATCH);
+      const seen = new Set<string>();
+      for (const r of chunk) {
+        const key = relationshipKey(r);
+        if (seen.has(key) || this.conn.get(exists, keyValues(r)) !== undefined) {
+          throw new RelationshipAlreadyExistsError(formatRelationshipKey(r));
+        }
+        seen.add(key);
+      }
+      this.insertRows(chunk);
+    }
+    return relationships.length;
+  }
+
+  async writeSchema(text: string): Promise<void> {
+    const hash = createHash('sha256').update(text).digest('hex');
+    this.conn.run('INSERT OR REPLACE INTO schemas (revision, text, hash) VALUES (?, ?, ?)', [this.revision, text, hash]);
+    this.schemaChanged = true;
+  }
+
+  // ---- WriteOps -------------------------------------------------------------------------
+
+  async findLive(keys: readonly Relationship[]): Promise<Map<string, LiveVersion>> {
+    const sql = `SELECT created_rev AS createdRev, caveat_name AS caveatName, caveat_context AS caveatContext, expires_at AS expiresAt
+      FROM relationships WHERE ${KEY_MATCH} AND deleted_rev IS NULL`;
+    const out = new Map<string, LiveVersion>();
+    for (const k of keys) {
+      const v = this.conn.get<LiveVersion>(sql, keyValues(k));
+      if (v) out.set(relationshipKey(k), v);
+    }
+    return out;
+  }
+
+  async markDeleted(keys: readonly Relationship[]): Promise<void> {
+    const sql = `UPDATE relationships SET deleted_rev = ? WHERE ${KEY_MATCH} AND deleted_rev IS NULL`;
+    for (const k of keys) this.conn.run(sql, [this.revision, ...keyValues(k)]);
+  }
+
+  async removeOwn(keys: readonly Relationship[]): Promise<void> {
+    const sql = `DELETE FROM relationships WHERE ${KEY_MATCH} AND created_rev = ?`;
+    for (const k of keys) this.conn.run(sql, [...keyValues(k), this.revision]);
+  }
+
+  async insert(rows: readonly Relationship[]): Promise<void> {
+    this.insertRows(rows);
+  }
+
+  private insertRows(rows: readonly Relationship[]): void {
+    let start = 0;
+    for (; start + INSERT_BATCH <= rows.length; start += INSERT_BATCH) {
+      const values: unknown[] = [];
+      for (let i = start; i < start + INSERT_BATCH; i++) values.push(...relationshipValues(rows[i]!), this.revision);
+      this.conn.run(insertSql(INSERT_BATCH), values);
+    }
+    // The remainder goes row by row so only two insert shapes are ever prepared.
+    const one = insertSql(1);
+    for (; start < rows.length; start++) this.conn.run(one, [...relationshipValues(rows[start]!), this.revision]);
+  }
+}
