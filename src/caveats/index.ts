@@ -1,2 +1,4 @@
 /** Caveats: the parameter type system, compilation and evaluation of CEL expressions (with partial results), and caveat expression trees. */
 export * from './types.js';
+export { compileCaveat } from './compile.js';
+export { buildCaveatType, isCaveatTypeName, parseCaveatType } from './parse-type.js';
