@@ -1,2 +1,8 @@
 /** The schema language: lexer, error-tolerant parser, compiler to the typed model, printer, diff. */
 export * from './model.js';
+export type { FileNode, TopLevelNode, DefinitionNode, PartialNode, CaveatNode, MemberNode, RelationNode, PermissionNode, TypeRefNode, ExprNode, Span } from './ast.js';
+export type { Token, TokenKind, Position } from './lexer.js';
+export { parseSchema, type ParseResult } from './parser.js';
+export { compileSchema, compileSchemaOrThrow, type CompileOptions, type CompileResult } from './compile.js';
+export { printSchema, printExpr } from './printer.js';
+export { sourceForAllowedType } from './allowed-type.js';

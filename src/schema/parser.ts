@@ -1,0 +1,544 @@
+/**
+ * The error-tolerant recursive-descent parser (grammar and precedence of reference §2.2).
+ * A syntax error is recorded as a diagnostic and parsing resumes at the next statement or
+ * top-level declaration, so one run reports several independent errors.
+ */
+import type { Diagnostic } from '../core/index.js';
+import type {
+  CaveatNode,
+  CaveatParamNode,
+  CaveatTypeNode,
+  DefinitionNode,
+  ExprNode,
+  FileNode,
+  ImportNode,
+  MemberNode,
+  PartialNode,
+  PartialRefNode,
+  PermissionNode,
+  RelationNode,
+  Span,
+  TopLevelNode,
+  TypeRefNode,
+  UseFlagNode,
+} from './ast.js';
+import { lex, type Token, type TokenKind } from './lexer.js';
+
+export interface ParseResult {
+  readonly ast: FileNode;
+  readonly diagnostics: readonly Diagnostic[];
+}
+
+const ALWAYS_KEYWORDS = ['definition', 'caveat', 'relation', 'permission', 'nil', 'with'];
+export const USE_FLAG_NAMES = ['expiration', 'import', 'partial', 'self', 'typechecking'] as const;
+
+/** Thrown to unwind to the nearest recovery point after a diagnostic was recorded. */
+class ParseAbort extends Error {}
+
+export function parseSchema(text: string, source = 'schema'): ParseResult {
+  return new Parser(text, source).parseFile();
+}
+
+class Parser {
+  private readonly tokens: readonly Token[];
+  private readonly diagnostics: Diagnostic[] = [];
+  private readonly keywords = new Set(ALWAYS_KEYWORDS);
+  private index = 0;
+  private sawDeclaration = false;
+
+  constructor(
+    private readonly text: string,
+    private readonly source: string,
+  ) {
+    const { tokens, errors } = lex(text);
+    this.tokens = tokens;
+    for (const e of errors) {
+      this.diagnostics.push({
+        message: e.message,
+        start: { line: e.start.line, column: e.start.column },
+        end: { line: e.end.line, column: e.end.column },
+        source,
+        snippet: e.snippet,
+        severity: 'error',
+        category: 'parse',
+      });
+    }
+  }
+
+  // ---- token helpers -------------------------------------------------------------------
+
+  private get tok(): Token {
+    return this.tokens[Math.min(this.index, this.tokens.length - 1)] as Token;
+  }
+
+  private get prev(): Token {
+    return this.tokens[Math.max(0, this.index - 1)] as Token;
+  }
+
+  private next(): Token {
+    const t = this.tok;
+    if (this.index < this.tokens.length - 1) this.index++;
+    return t;
+  }
+
+  private kindName(t: Token): string {
+    return t.kind === 'TokenTypeIdentifier' && this.keywords.has(t.value) ? 'TokenTypeKeyword' : t.kind;
+  }
+
+  private is(kind: TokenKind): boolean {
+    return this.tok.kind === kind;
+  }
+
+  private isKeyword(k: string, t: Token = this.tok): boolean {
+    return t.kind === 'TokenTypeIdentifier' && t.value === k && this.keywords.has(k);
+  }
+
+  private isTerminator(t: Token = this.tok): boolean {
+    return t.kind === 'TokenTypeSemicolon' || t.kind === 'TokenTypeSyntheticSemicolon' || t.kind === 'TokenTypeEOF';
+  }
+
+  private error(message: string, at: Token = this.tok): never {
+    this.report(message, at);
+    throw new ParseAbort(message);
+  }
+
+  private report(message: string, at: Token, end?: Token): void {
+    this.diagnostics.push({
+      message,
+      start: { line: at.start.line, column: at.start.column },
+      end: { line: (end ?? at).end.line, column: (end ?? at).end.column },
+      source: this.source,
+      ...(at.value && at.kind !== 'TokenTypeSyntheticSemicolon' ? { snippet: at.value } : {}),
+      severity: 'error',
+      category: 'parse',
+    });
+  }
+
+  private expect(kind: TokenKind): Token {
+    if (this.tok.kind !== kind) this.error(`Expected one of: [${kind}], found: ${this.kindName(this.tok)}`);
+    return this.next();
+  }
+
+  private expectKeyword(k: string): Token {
+    if (!this.isKeyword(k)) this.error(`Expected keyword ${k}, found token ${this.kindName(this.tok)}`);
+    return this.next();
+  }
+
+  private identifier(): Token {
+    const t = this.tok;
+    if (t.kind !== 'TokenTypeIdentifier' || this.keywords.has(t.value)) {
+      this.error(`Expected identifier, found token ${this.kindName(t)}`);
+    }
+    return this.next();
+  }
+
+  private typePath(): { name: string; span: Span } {
+    const first = this.identifier();
+    let name = first.value;
+    while (this.is('TokenTypeDiv')) {
+      this.next();
+      name += `/${this.identifier().value}`;
+    }
+    return { name, span: { start: first.start, end: this.prev.end } };
+  }
+
+  private span(start: Token): Span {
+    return { start: start.start, end: this.prev.end };
+  }
+
+  private statementTerminator(): void {
+    if (this.isTerminator()) {
+      if (!this.is('TokenTypeEOF')) this.next();
+      return;
+    }
+    this.error(`Expected end of statement or definition, found: ${this.kindName(this.tok)}`);
+  }
+
+  // ---- top level -----------------------------------------------------------------------
+
+  parseFile(): ParseResult {
+    const first = this.tok;
+    const items: TopLevelNode[] = [];
+    while (!this.is('TokenTypeEOF')) {
+      if (this.is('TokenTypeSemicolon') || this.is('TokenTypeSyntheticSemicolon')) {
+        this.next();
+        continue;
+      }
+      const before = this.index;
+      try {
+        const item = this.topLevel();
+        items.push(item);
+      } catch (e) {
+        if (!(e instanceof ParseAbort)) throw e;
+        this.recoverTopLevel(before);
+      }
+    }
+    return {
+      ast: { kind: 'file', items, start: first.start, end: this.tok.end },
+      diagnostics: this.diagnostics,
+    };
+  }
+
+  private isTopLevelStart(t: Token): boolean {
+    return (
+      this.isKeyword('definition', t) ||
+      this.isKeyword('caveat', t) ||
+      this.isKeyword('partial', t) ||
+      this.isKeyword('import', t) ||
+      (t.kind === 'TokenTypeIdentifier' && t.value === 'use')
+    );
+  }
+
+  /** Skips to the next token that can start a declaration outside any braces. */
+  private recoverTopLevel(from: number): void {
+    if (this.index === from) this.next();
+    let depth = 0;
+    for (let guard = 0; guard < this.tokens.length + 1 && !this.is('TokenTypeEOF'); guard++) {
+      const t = this.tok;
+      if (depth <= 0 && this.isTopLevelStart(t)) {
+        const p = this.prev;
+        if (this.index === 0 || this.isTerminator(p) || p.kind === 'TokenTypeRightBrace') return;
+      }
+      if (t.kind === 'TokenTypeLeftBrace') depth++;
+      if (t.kind === 'TokenTypeRightBrace') depth--;
+      this.next();
+    }
+  }
+
+  private topLevel(): TopLevelNode {
+    const t = this.tok;
+    if (t.kind === 'TokenTypeIdentifier' && t.value === 'use' && !this.keywords.has('use')) return this.useFlag();
+    if (this.isKeyword('definition')) return this.definitionLike('definition');
+    if (this.isKeyword('caveat')) return this.caveat();
+    if (this.isKeyword('partial')) return this.definitionLike('partial');
+    if (this.isKeyword('import')) return this.importStatement();
+    this.error(`Unexpected token at root level: ${this.kindName(t)}`);
+  }
+
+  private useFlag(): UseFlagNode {
+    const start = this.next();
+    if (this.sawDeclaration) this.error('`use` expressions must be declared before any definition', start);
+    const flagTok = this.tok;
+    if (flagTok.kind !== 'TokenTypeIdentifier') this.error(`Expected identifier, found token ${this.kindName(flagTok)}`);
+    this.next();
+    if (!(USE_FLAG_NAMES as readonly string[]).includes(flagTok.value)) {
+      this.error(`Unknown use flag: \`${flagTok.value}\`. Options are: ${USE_FLAG_NAMES.join(', ')}`, flagTok);
+    }
+    if (flagTok.value === 'expiration') {
+      this.keywords.add('expiration');
+      this.keywords.add('and');
+    } else {
+      this.keywords.add(flagTok.value);
+    }
+    this.statementTerminator();
+    return { kind: 'use', flag: flagTok.value, start: start.start, end: flagTok.end };
+  }
+
+  private importStatement(): ImportNode {
+    const start = this.next();
+    this.sawDeclaration = true;
+    const str = this.expect('TokenTypeStringLiteral');
+    this.statementTerminator();
+    return { kind: 'import', path: str.value.replace(/^('''|"""|'|")|('''|"""|'|")$/g, ''), start: start.start, end: str.end };
+  }
+
+  // ---- definitions and partials --------------------------------------------------------
+
+  private definitionLike(kind: 'definition'): DefinitionNode;
+  private definitionLike(kind: 'partial'): PartialNode;
+  private definitionLike(kind: 'definition' | 'partial'): DefinitionNode | PartialNode {
+    const start = this.next();
+    this.sawDeclaration = true;
+    const { name, span: nameSpan } = this.typePath();
+    this.expect('TokenTypeLeftBrace');
+    const members: MemberNode[] = [];
+    for (let guard = 0; guard <= this.tokens.length; guard++) {
+      if (this.is('TokenTypeRightBrace')) {
+        this.next();
+        break;
+      }
+      if (this.is('TokenTypeEOF')) {
+        this.report(`Expected end of statement or definition, found: TokenTypeEOF`, this.tok);
+        break;
+      }
+      if (this.isKeyword('definition') || this.isKeyword('caveat')) {
+        // A missing `}`: report it here, and let the top level parse what follows.
+        this.report(`Expected end of statement or definition, found: ${this.kindName(this.tok)}`, this.tok);
+        break;
+      }
+      const before = this.index;
+      try {
+        const member = this.member();
+        if (member) members.push(member);
+        if (!this.is('TokenTypeRightBrace')) this.statementTerminator();
+        else if (member) this.error(`Expected end of statement or definition, found: TokenTypeRightBrace`);
+      } catch (e) {
+        if (!(e instanceof ParseAbort)) throw e;
+        this.recoverMember(before);
+      }
+    }
+    const base = { name, nameSpan, comments: start.comments, members, ...this.span(start) };
+    return kind === 'definition' ? { kind: 'definition', ...base } : { kind: 'partial', ...base };
+  }
+
+  /** Skips the rest of a broken member: up to its terminator, or a `}` that closes the definition. */
+  private recoverMember(from: number): void {
+    if (this.index === from && !this.is('TokenTypeRightBrace') && !this.is('TokenTypeEOF')) this.next();
+    let depth = 0;
+    for (let guard = 0; guard <= this.tokens.length && !this.is('TokenTypeEOF'); guard++) {
+      const t = this.tok;
+      if (depth === 0) {
+        if (t.kind === 'TokenTypeRightBrace') return;
+        if (this.isKeyword('definition', t) || this.isKeyword('caveat', t)) return;
+        if (t.kind === 'TokenTypeSemicolon' || t.kind === 'TokenTypeSyntheticSemicolon') {
+          this.next();
+          return;
+        }
+      }
+      if (t.kind === 'TokenTypeLeftParen' || t.kind === 'TokenTypeLeftBrace') depth++;
+      if (t.kind === 'TokenTypeRightParen' || t.kind === 'TokenTypeRightBrace') depth = Math.max(0, depth - 1);
+      this.next();
+    }
+  }
+
+  private member(): MemberNode | undefined {
+    if (this.isKeyword('relation')) return this.relation();
+    if (this.isKeyword('permission')) return this.permission();
+    if (this.is('TokenTypeEllipsis') && this.keywords.has('partial')) return this.partialRef();
+    if (this.is('TokenTypeSemicolon') || this.is('TokenTypeSyntheticSemicolon')) return undefined;
+    this.error(`Expected end of statement or definition, found: ${this.kindName(this.tok)}`);
+  }
+
+  private partialRef(): PartialRefNode {
+    const start = this.next();
+    const name = this.identifier();
+    return { kind: 'partial_ref', name: name.value, ...this.span(start) };
+  }
+
+  private relation(): RelationNode {
+    const start = this.next();
+    const name = this.identifier();
+    this.expect('TokenTypeColon');
+    const types: TypeRefNode[] = [this.typeRef()];
+    while (this.is('TokenTypePipe')) {
+      this.next();
+      types.push(this.typeRef());
+    }
+    return {
+      kind: 'relation',
+      name: name.value,
+      nameSpan: { start: name.start, end: name.end },
+      comments: start.comments,
+      types,
+      ...this.span(start),
+    };
+  }
+
+  private typeRef(): TypeRefNode {
+    const start = this.tok;
+    const { name: type } = this.typePath();
+    let relation: string | undefined;
+    let wildcard = false;
+    if (this.is('TokenTypeColon')) {
+      this.next();
+      this.expect('TokenTypeStar');
+      wildcard = true;
+    } else if (this.is('TokenTypeHash')) {
+      this.next();
+      if (this.is('TokenTypeEllipsis')) relation = this.next().value;
+      else relation = this.identifier().value;
+    }
+    let caveat: string | undefined;
+    let caveatSpan: Span | undefined;
+    let expiration = false;
+    if (this.isKeyword('with')) {
+      this.next();
+      if (this.isKeyword('expiration')) {
+        this.next();
+        expiration = true;
+        if (this.isKeyword('and')) {
+          this.error('Unexpected keyword after expiration: the caveat must come before expiration, e.g. `with <caveat_name> and expiration`');
+        }
+      } else {
+        const c = this.typePath();
+        caveat = c.name;
+        caveatSpan = c.span;
+        if (this.isKeyword('and')) {
+          this.next();
+          this.expectKeyword('expiration');
+          expiration = true;
+        }
+      }
+    }
+    return {
+      kind: 'type_ref',
+      type,
+      ...(relation !== undefined ? { relation } : {}),
+      wildcard,
+      ...(caveat !== undefined ? { caveat } : {}),
+      ...(caveatSpan ? { caveatSpan } : {}),
+      expiration,
+      ...this.span(start),
+    };
+  }
+
+  private permission(): PermissionNode {
+    const start = this.next();
+    const name = this.identifier();
+    let annotation: string[] | undefined;
+    if (this.is('TokenTypeColon') && this.keywords.has('typechecking')) {
+      this.next();
+      annotation = [this.typePath().name];
+      while (this.is('TokenTypePipe')) {
+        this.next();
+        annotation.push(this.typePath().name);
+      }
+    }
+    this.expect('TokenTypeEquals');
+    const expr = this.exclusion();
+    if (!expr) this.error('Expected compute expression for permission');
+    return {
+      kind: 'permission',
+      name: name.value,
+      nameSpan: { start: name.start, end: name.end },
+      comments: start.comments,
+      ...(annotation ? { annotation } : {}),
+      expr,
+      ...this.span(start),
+    };
+  }
+
+  // ---- permission expressions ----------------------------------------------------------
+
+  private binary(
+    op: TokenKind,
+    kind: 'union' | 'intersection' | 'exclusion',
+    operand: () => ExprNode | undefined,
+  ): ExprNode | undefined {
+    let left = operand();
+    if (!left) return undefined;
+    while (this.is(op)) {
+      this.next();
+      const right = operand();
+      if (!right) this.error(`Expected right hand expression, found: ${this.kindName(this.tok)}`);
+      left = { kind, left, right, start: left.start, end: right.end };
+    }
+    return left;
+  }
+
+  private exclusion(): ExprNode | undefined {
+    return this.binary('TokenTypeMinus', 'exclusion', () => this.intersection());
+  }
+
+  private intersection(): ExprNode | undefined {
+    return this.binary('TokenTypeAnd', 'intersection', () => this.union());
+  }
+
+  private union(): ExprNode | undefined {
+    return this.binary('TokenTypePlus', 'union', () => this.arrowOrBase());
+  }
+
+  private arrowOrBase(): ExprNode | undefined {
+    const t = this.tok;
+    if (t.kind === 'TokenTypeLeftParen') {
+      this.next();
+      const inner = this.exclusion();
+      if (!inner) this.error('Expected compute expression for permission');
+      this.expect('TokenTypeRightParen');
+      return inner;
+    }
+    if (t.kind !== 'TokenTypeIdentifier') return undefined;
+    if (this.isKeyword('nil')) {
+      this.next();
+      return { kind: 'nil', start: t.start, end: t.end };
+    }
+    if (this.isKeyword('self')) {
+      this.next();
+      return { kind: 'self', start: t.start, end: t.end };
+    }
+    if (this.keywords.has(t.value)) return undefined;
+    this.next();
+    let expr: ExprNode = { kind: 'identifier', name: t.value, start: t.start, end: t.end };
+    for (;;) {
+      if (this.is('TokenTypeRightArrow')) {
+        this.next();
+        const right = this.identifier();
+        expr = { kind: 'arrow', left: expr, right: right.value, fn: 'arrow', start: t.start, end: right.end };
+        continue;
+      }
+      if (this.is('TokenTypePeriod')) {
+        this.next();
+        const fnTok = this.tok;
+        if (fnTok.kind !== 'TokenTypeIdentifier' || (fnTok.value !== 'any' && fnTok.value !== 'all')) {
+          this.error(`Expected function name \`any\` or \`all\`, found: ${fnTok.value || this.kindName(fnTok)}`);
+        }
+        this.next();
+        this.expect('TokenTypeLeftParen');
+        const right = this.identifier();
+        const close = this.expect('TokenTypeRightParen');
+        expr = { kind: 'arrow', left: expr, right: right.value, fn: fnTok.value === 'any' ? 'any' : 'all', start: t.start, end: close.end };
+        continue;
+      }
+      return expr;
+    }
+  }
+
+  // ---- caveats -------------------------------------------------------------------------
+
+  private caveat(): CaveatNode {
+    const start = this.next();
+    this.sawDeclaration = true;
+    const { name, span: nameSpan } = this.typePath();
+    this.expect('TokenTypeLeftParen');
+    const params: CaveatParamNode[] = [];
+    if (!this.is('TokenTypeRightParen')) {
+      params.push(this.caveatParam());
+      while (this.is('TokenTypeComma')) {
+        this.next();
+        params.push(this.caveatParam());
+      }
+    }
+    this.expect('TokenTypeRightParen');
+    const open = this.expect('TokenTypeLeftBrace');
+    let depth = 1;
+    for (;;) {
+      const t = this.tok;
+      if (t.kind === 'TokenTypeEOF') this.error('Unterminated caveat expression: expected `}`', t);
+      if (t.kind === 'TokenTypeLeftBrace') depth++;
+      if (t.kind === 'TokenTypeRightBrace' && --depth === 0) break;
+      this.next();
+    }
+    const close = this.next();
+    return {
+      kind: 'caveat',
+      name,
+      nameSpan,
+      comments: start.comments,
+      params,
+      expression: this.text.slice(open.end.offset, close.start.offset),
+      expressionStart: open.end,
+      ...this.span(start),
+    };
+  }
+
+  private caveatParam(): CaveatParamNode {
+    const name = this.identifier();
+    const type = this.caveatType();
+    return { kind: 'caveat_param', name: name.value, type, start: name.start, end: type.end };
+  }
+
+  private caveatType(): CaveatTypeNode {
+    const name = this.identifier();
+    const args: CaveatTypeNode[] = [];
+    if (this.is('TokenTypeLessThan')) {
+      this.next();
+      args.push(this.caveatType());
+      while (this.is('TokenTypeComma')) {
+        this.next();
+        args.push(this.caveatType());
+      }
+      this.expect('TokenTypeGreaterThan');
+    }
+    return { kind: 'caveat_type', name: name.value, args, start: name.start, end: this.prev.end };
+  }
+}
