@@ -1,0 +1,235 @@
+/**
+ * `createEngine`: wires the dispatcher chain (cache → single-flight → graph walk), consistency
+ * and schema resolution, and exposes check, bulk check, expand and the lookups.
+ */
+import {
+  MaxDepthExceededError,
+  encodeZedToken,
+  type JsonObject,
+  type ObjectRef,
+  type Revision,
+  type SubjectRef,
+} from '../core/index.js';
+import { compileSchemaOrThrow, type Schema } from '../schema/index.js';
+import type { Store } from '../store/index.js';
+import { CachingDispatcher } from './caching-dispatcher.js';
+import { resolveOutcome } from './caveat-eval.js';
+import { CheckWalk } from './check-walk.js';
+import { RevisionResolver } from './consistency.js';
+import type { CheckDispatchResult, DispatchContext, Dispatcher, RawTrace } from './dispatch.js';
+import { expand, expandSubjects, type ExpandedSubject } from './expand.js';
+import { lookupResources } from './lookup-resources.js';
+import { lookupSubjects } from './lookup-subjects.js';
+import { MetricsRecorder } from './metrics.js';
+import type { Outcome } from './outcome.js';
+import { normalizeSubject, requireMember, validateSubject } from './request-validation.js';
+import { SchemaCache } from './schema-cache.js';
+import { SingleFlightDispatcher } from './single-flight-dispatcher.js';
+import { buildTrace } from './trace.js';
+import type {
+  BulkCheckItemResult,
+  BulkCheckRequest,
+  BulkCheckResult,
+  CheckRequest,
+  CheckResult,
+  Consistency,
+  EngineMetrics,
+  ExpandRequest,
+  ExpandResult,
+  LookupResourcesRequest,
+  LookupResourcesResult,
+  LookupSubjectsRequest,
+  LookupSubjectsResult,
+} from './types.js';
+
+export interface EngineOptions {
+  readonly store: Store;
+  /** Dispatch cache; `false` disables it. Default 100 000 entries. */
+  readonly cache?: false | { readonly maxEntries?: number };
+  /** Dispatch depth limit (default 50). */
+  readonly maxDepth?: number;
+  /** Resource ids per store query and per nested dispatch (default 100). */
+  readonly chunkSize?: number;
+  /** Never read older than this process's own last write (see `noteWrite`) under minimize_latency. */
+  readonly readYourWrites?: boolean;
+  /** Compiles stored schema text; defaults to the schema module's compiler. */
+  readonly compileSchema?: (text: string) => Schema;
+}
+
+export interface Engine {
+  resolveRevision(consistency?: Consistency): Promise<Revision>;
+  /** Tells the engine the caller wrote at `revision` (read-your-writes). */
+  noteWrite(revision: Revision): void;
+  schemaAt(revision: Revision): Promise<Schema>;
+  tokenFor(revision: Revision, schemaHash?: string): string;
+  check(req: CheckRequest): Promise<CheckResult>;
+  checkBulk(req: BulkCheckRequest): Promise<BulkCheckResult>;
+  expand(req: ExpandRequest): Promise<ExpandResult>;
+  /** Recursive expansion as validation files need it: each subject with the direct relations it came through. */
+  expandSubjects(resource: ObjectRef, relation: string, revision: Revision): Promise<ExpandedSubject[]>;
+  lookupResources(req: LookupResourcesRequest): AsyncIterable<LookupResourcesResult>;
+  lookupSubjects(req: LookupSubjectsRequest): AsyncIterable<LookupSubjectsResult>;
+  metrics(): EngineMetrics;
+  /** Drops every cached dispatch result (tests, benchmarks). */
+  clearCache(): void;
+}
+
+/** What the operation modules share. */
+export interface EngineCore {
+  readonly store: Store;
+  readonly top: Dispatcher;
+  readonly maxDepth: number;
+  readonly chunkSize: number;
+  readonly metrics: MetricsRecorder;
+  revisionFor(consistency: Consistency | undefined): Promise<Revision>;
+  schemaFor(revision: Revision): Promise<{ schema: Schema; hash: string }>;
+  token(revision: Revision, schemaHash?: string): string;
+  context(revision: Revision, schema: Schema, operation: string, trace?: boolean): DispatchContext;
+  /** Checks many resources of one type for one subject, chunked; outcomes by id. */
+  checkMany(ctx: DispatchContext, resourceType: string, ids: readonly string[], relation: string, subject: SubjectRef): Promise<CheckDispatchResult>;
+}
+
+export function createEngine(options: EngineOptions): Engine {
+  const { store } = options;
+  const maxDepth = options.maxDepth ?? 50;
+  const chunkSize = Math.max(1, options.chunkSize ?? 100);
+  const metrics = new MetricsRecorder();
+  const resolver = new RevisionResolver(store, options.readYourWrites ?? false);
+  const schemas = new SchemaCache(store, options.compileSchema ?? compileSchemaOrThrow);
+
+  let top: Dispatcher;
+  const walk = new CheckWalk(() => top, chunkSize);
+  const singleFlight = new SingleFlightDispatcher(walk);
+  const caching = options.cache === false ? undefined : new CachingDispatcher(singleFlight, options.cache?.maxEntries ?? 100_000);
+  top = caching ?? new CountingDispatcher(singleFlight);
+
+  const core: EngineCore = {
+    store,
+    top,
+    maxDepth,
+    chunkSize,
+    metrics,
+    revisionFor: (c) => resolver.resolve(c),
+    schemaFor: async (rev) => schemas.peek(rev) ?? schemas.at(rev),
+    token: (rev, hash) => encodeZedToken(rev, store.uniqueId, hash),
+    context: (revision, schema, operation, trace = false) => ({ revision, schema, reader: store.reader(revision), operation, metrics, trace }),
+    async checkMany(ctx, resourceType, ids, relation, subject) {
+      if (ids.length <= chunkSize) return top.dispatchCheck({ ctx, resourceType, resourceIds: ids, relation, subject, depthRemaining: maxDepth });
+      const parts: Promise<CheckDispatchResult>[] = [];
+      for (let i = 0; i < ids.length; i += chunkSize) {
+        parts.push(Promise.resolve(top.dispatchCheck({ ctx, resourceType, resourceIds: ids.slice(i, i + chunkSize), relation, subject, depthRemaining: maxDepth })));
+      }
+      const results = await Promise.all(parts);
+      const outcomes = new Map<string, Outcome>();
+      const traces = ctx.trace ? new Map<string, RawTrace>() : undefined;
+      let depthRequired = 0;
+      for (const r of results) {
+        for (const [id, o] of r.outcomes) outcomes.set(id, o);
+        if (traces && r.traces) for (const [id, t] of r.traces) traces.set(id, t);
+        depthRequired = Math.max(depthRequired, r.depthRequired);
+      }
+      return traces ? { outcomes, depthRequired, traces } : { outcomes, depthRequired };
+    },
+  };
+
+  async function check(req: CheckRequest): Promise<CheckResult> {
+    const revision = await resolver.resolve(req.consistency);
+    const { schema, hash } = schemas.peek(revision) ?? (await schemas.at(revision));
+    requireMember(schema, req.resource.type, req.permission);
+    validateSubject(schema, req.subject, { field: 'subject', what: 'check' });
+    const subject = normalizeSubject(req.subject);
+    const trace = req.trace === true;
+    const ctx: DispatchContext = { revision, schema, reader: store.reader(revision), operation: 'check', metrics, trace };
+    const ids = [req.resource.id];
+    const pending = top.dispatchCheck({ ctx, resourceType: req.resource.type, resourceIds: ids, relation: req.permission, subject, depthRemaining: maxDepth });
+    const r = pending instanceof Promise ? await pending : pending;
+    const outcome = r.outcomes.get(req.resource.id);
+    if (outcome?.kind === 'depth') throw new MaxDepthExceededError(maxDepth);
+    const resolved = resolveOutcome(schema, outcome, req.context);
+    const raw = r.traces?.get(req.resource.id);
+    return {
+      ...resolved,
+      checkedAt: encodeZedToken(revision, store.uniqueId, hash),
+      revision,
+      ...(raw ? { trace: buildTrace(schema, raw, req.context) } : {}),
+    };
+  }
+
+  async function checkBulk(req: BulkCheckRequest): Promise<BulkCheckResult> {
+    const revision = await resolver.resolve(req.consistency);
+    const { schema, hash } = await core.schemaFor(revision);
+    const trace = req.trace === true;
+    const ctx = core.context(revision, schema, 'check_bulk', trace);
+    const results: (BulkCheckItemResult | undefined)[] = new Array(req.items.length);
+    // Items asking the same (type, permission, subject) share one batched dispatch.
+    const groups = new Map<string, { type: string; permission: string; subject: SubjectRef; ids: Set<string>; items: number[] }>();
+    req.items.forEach((item, i) => {
+      try {
+        requireMember(schema, item.resource.type, item.permission);
+        validateSubject(schema, item.subject, { field: 'subject', what: 'check' });
+      } catch (error) {
+        results[i] = { ok: false, error: error as Error };
+        return;
+      }
+      const subject = normalizeSubject(item.subject);
+      const key = `${item.resource.type}#${item.permission}@${subject.type}:${subject.id}#${subject.relation ?? ''}`;
+      let g = groups.get(key);
+      if (!g) groups.set(key, (g = { type: item.resource.type, permission: item.permission, subject, ids: new Set(), items: [] }));
+      g.ids.add(item.resource.id);
+      g.items.push(i);
+    });
+    await Promise.all(
+      [...groups.values()].map(async (g) => {
+        let r: CheckDispatchResult;
+        try {
+          r = await core.checkMany(ctx, g.type, [...g.ids], g.permission, g.subject);
+        } catch (error) {
+          for (const i of g.items) results[i] = { ok: false, error: error as Error };
+          return;
+        }
+        for (const i of g.items) {
+          const item = req.items[i];
+          if (!item) continue;
+          results[i] = itemResult(schema, r, item.resource.id, item.context, maxDepth);
+        }
+      }),
+    );
+    return { checkedAt: encodeZedToken(revision, store.uniqueId, hash), results: results.map((r) => r ?? { ok: false, error: new Error('unreachable') }) };
+  }
+
+  return {
+    resolveRevision: (c) => resolver.resolve(c),
+    noteWrite: (rev) => resolver.noteWrite(rev),
+    schemaAt: async (rev) => (await core.schemaFor(rev)).schema,
+    tokenFor: (rev, hash) => encodeZedToken(rev, store.uniqueId, hash),
+    check,
+    checkBulk,
+    expand: (req) => expand(core, req),
+    expandSubjects: (resource, relation, revision) => expandSubjects(core, resource, relation, revision),
+    lookupResources: (req) => lookupResources(core, req),
+    lookupSubjects: (req) => lookupSubjects(core, req),
+    metrics: () => metrics.snapshot(),
+    clearCache: () => caching?.clear(),
+  };
+}
+
+function itemResult(schema: Schema, r: CheckDispatchResult, id: string, context: JsonObject | undefined, maxDepth: number): BulkCheckItemResult {
+  const outcome = r.outcomes.get(id);
+  if (outcome?.kind === 'depth') return { ok: false, error: new MaxDepthExceededError(maxDepth) };
+  try {
+    const resolved = resolveOutcome(schema, outcome, context);
+    const raw = r.traces?.get(id);
+    return { ok: true, ...resolved, ...(raw ? { trace: buildTrace(schema, raw, context) } : {}) };
+  } catch (error) {
+    return { ok: false, error: error as Error };
+  }
+}
+
+/** With the cache off, the top of the chain still counts dispatches. */
+class CountingDispatcher implements Dispatcher {
+  constructor(private readonly next: Dispatcher) {}
+  dispatchCheck(req: Parameters<Dispatcher['dispatchCheck']>[0]): ReturnType<Dispatcher['dispatchCheck']> {
+    req.ctx.metrics.dispatch(req.ctx.operation);
+    return this.next.dispatchCheck(req);
+  }
+}
