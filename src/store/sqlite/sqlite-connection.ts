@@ -27,8 +27,10 @@ function inlineSize(n: number): number {
 /**
  * Id lists are padded to a power of two by repeating the last id (IN ignores duplicates),
  * so the number of distinct statement shapes stays small and each stays prepared.
+ * "now" is the process clock (SQLite has no server), injectable for tests.
  */
-export const sqliteDialect: SqlDialect = {
+export function sqliteDialect(clock: () => number): SqlDialect {
+  return {
   params: () => new PositionalParams(),
   inList(column, values, p) {
     if (values.length === 1) return `${column} = ${p.add(values[0])}`;
@@ -39,8 +41,9 @@ export const sqliteDialect: SqlDialect = {
     for (let i = 0; i < size; i++) marks.push(p.add(i < values.length ? values[i] : last));
     return `${column} IN (${marks.join(', ')})`;
   },
-  nowMs: (p) => p.add(Date.now()),
-};
+  nowMs: (p) => p.add(clock()),
+  };
+}
 
 export function isBusy(e: unknown): boolean {
   const code = sqliteErrorCode(e);
@@ -58,8 +61,14 @@ export function translateSqliteError(e: unknown): unknown {
 
 export class SqliteConnection {
   private readonly statements = new Map<string, SqliteStatement>();
+  readonly dialect: SqlDialect;
 
-  constructor(readonly db: SqliteDatabase) {}
+  constructor(
+    readonly db: SqliteDatabase,
+    readonly clock: () => number = Date.now,
+  ) {
+    this.dialect = sqliteDialect(clock);
+  }
 
   statement(sql: string): SqliteStatement {
     let s = this.statements.get(sql);

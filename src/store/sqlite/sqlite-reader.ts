@@ -17,7 +17,7 @@ import { KEY_COLUMNS, REL_COLUMNS, buildCount, buildSelect, filterConditions, no
 import { keyValues, relationshipValues, rowToRelationship, type RelationshipRow } from '../row-codec.js';
 import type { DeleteOptions, DeleteResult, QueryOptions, StoreReader, StoreWriter, StoredSchema } from '../store.js';
 import { applyUpdates, checkPreconditions, deleteWithLimit, type LiveVersion, type WriteOps } from '../write-plan.js';
-import { sqliteDialect, type SqliteConnection } from './sqlite-connection.js';
+import type { SqliteConnection } from './sqlite-connection.js';
 
 const KEY_MATCH = KEY_COLUMNS.map((c) => `${c} = ?`).join(' AND ');
 const INSERT_BATCH = 500;
@@ -47,7 +47,7 @@ export class SqliteReader implements StoreReader {
         ...(options?.after ? { after: options.after } : {}),
         ...(options?.limit !== undefined ? { limit: options.limit } : {}),
       },
-      sqliteDialect,
+      this.conn.dialect,
     );
     if (!q) return [];
     const rows = this.conn.all<RelationshipRow>(q.sql, q.values);
@@ -57,7 +57,7 @@ export class SqliteReader implements StoreReader {
   }
 
   async count(filter: RelationshipFilter): Promise<number> {
-    const q = buildCount(filter, this.revision, sqliteDialect);
+    const q = buildCount(filter, this.revision, this.conn.dialect);
     if (!q) return 0;
     return this.conn.get<{ n: number }>(q.sql, q.values)?.n ?? 0;
   }
@@ -85,10 +85,11 @@ export class SqliteWriter extends SqliteReader implements StoreWriter, WriteOps 
 
   async deleteByFilter(filter: RelationshipFilter, options?: DeleteOptions): Promise<DeleteResult> {
     if (options?.limit !== undefined) return deleteWithLimit(this, filter, { ...options, limit: options.limit });
-    const p = sqliteDialect.params();
-    const where = filterConditions(filter, sqliteDialect, p);
+    const d = this.conn.dialect;
+    const p = d.params();
+    const where = filterConditions(filter, d, p);
     if (!where) return { deleted: 0, complete: true };
-    const cond = [...where, 'deleted_rev IS NULL', notExpired(sqliteDialect.nowMs(p))].join(' AND ');
+    const cond = [...where, 'deleted_rev IS NULL', notExpired(d.nowMs(p))].join(' AND ');
     const ended = this.conn.run(`UPDATE relationships SET deleted_rev = ? WHERE ${cond} AND created_rev < ?`, [
       this.revision,
       ...p.values,

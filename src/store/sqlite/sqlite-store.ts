@@ -39,6 +39,8 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 export interface SqliteStoreOptions extends StoreOptions {
   /** A file path, or ':memory:' for a private in-memory database. */
   readonly path: string;
+  /** Clock in epoch ms for expiration, commit times and GC (tests inject a fake one). */
+  readonly clock?: () => number;
 }
 
 export class SqliteStore implements Store {
@@ -67,7 +69,8 @@ export class SqliteStore implements Store {
     } catch (e) {
       throw translateSqliteError(e);
     }
-    const conn = new SqliteConnection(db);
+    const clock = options.clock ?? Date.now;
+    const conn = new SqliteConnection(db, clock);
     let uniqueId: string;
     try {
       conn.exec(`PRAGMA busy_timeout = ${BUSY_TIMEOUT_MS}`);
@@ -79,7 +82,7 @@ export class SqliteStore implements Store {
       conn.exec('PRAGMA temp_store = MEMORY');
       await withBusyRetry(() => conn.exec('BEGIN IMMEDIATE'));
       try {
-        migrateSqlite(conn, Date.now());
+        migrateSqlite(conn, clock());
         conn.exec('COMMIT');
       } catch (e) {
         conn.exec('ROLLBACK');
@@ -114,7 +117,7 @@ export class SqliteStore implements Store {
 
   async optimizedRevision(): Promise<number> {
     if (this.quantizationMs <= 0) return this.head();
-    const now = Date.now();
+    const now = this.conn.clock();
     const windowStart = Math.floor(now / this.quantizationMs) * this.quantizationMs;
     const quantized = this.conn.get<{ r: number | null }>('SELECT max(revision) AS r FROM transactions WHERE committed_at <= ?', [
       windowStart,
@@ -125,7 +128,7 @@ export class SqliteStore implements Store {
 
   async checkRevision(revision: number): Promise<void> {
     if (revision > this.head()) throw new InvalidRevisionError('future');
-    if (revision < this.horizon(Date.now())) throw new InvalidRevisionError('expired');
+    if (revision < this.horizon(this.conn.clock())) throw new InvalidRevisionError('expired');
   }
 
   reader(revision: number): StoreReader {
@@ -144,7 +147,7 @@ export class SqliteStore implements Store {
         const tx = new SqliteWriter(this.conn, revision);
         const result = await fn(tx);
         // Commit timestamps never go backwards, whatever the clocks of other processes did.
-        const committedAt = Math.max(Date.now(), last?.committed_at ?? 0);
+        const committedAt = Math.max(this.conn.clock(), last?.committed_at ?? 0);
         this.conn.run('INSERT INTO transactions (revision, committed_at, metadata, schema_changed) VALUES (?, ?, ?, ?)', [
           revision,
           committedAt,
@@ -193,7 +196,7 @@ export class SqliteStore implements Store {
   }
 
   async gc(): Promise<GcResult> {
-    const now = Date.now();
+    const now = this.conn.clock();
     const horizon = this.horizon(now);
     const keys = `${KEY_COLUMNS.join(', ')}, created_rev`;
     const relationshipsRemoved = await this.deleteInBatches(
