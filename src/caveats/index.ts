@@ -2,3 +2,14 @@
 export * from './types.js';
 export { compileCaveat } from './compile.js';
 export { buildCaveatType, isCaveatTypeName, parseCaveatType } from './parse-type.js';
+export {
+  andConditions,
+  caveatAnd,
+  caveatExprToString,
+  caveatLeaf,
+  caveatNot,
+  caveatOr,
+  evaluateCaveatExpr,
+  orConditions,
+  type CaveatExpr,
+} from './caveat-expr.js';

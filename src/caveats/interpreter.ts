@@ -109,10 +109,16 @@ class Compiler {
 
   private ident(id: number, name: string, scope: ReadonlyMap<string, number>): Node {
     const local = scope.get(name);
-    if (local !== undefined) return (f) => f[local] ?? celError(`unbound variable ${name}`, id);
+    // `null` is a value (of an `any` parameter); only `undefined` marks an absent one.
+    if (local !== undefined) return (f) => f[local] as Val;
     const slot = this.paramSlots.get(name);
     const unknown = this.unknowns.get(name);
-    if (slot !== undefined && unknown !== undefined) return (f) => f[slot] ?? unknown;
+    if (slot !== undefined && unknown !== undefined) {
+      return (f) => {
+        const v = f[slot];
+        return v === undefined ? unknown : v;
+      };
+    }
     const typeValue = TYPE_VALUES.get(name);
     if (typeValue !== undefined) return () => typeValue;
     return () => celError(`undeclared reference to '${name}'`, id);
