@@ -23,7 +23,7 @@ import type {
   LookupSubjectsRequest,
   LookupSubjectsResult,
 } from '../../engine/index.js';
-import { compileSchemaOrThrow, orphanChecks, printSchema, schemaHash } from '../../schema/index.js';
+import { compileSchemaOrThrow, orphanChecks, printSchema } from '../../schema/index.js';
 import type { Schema } from '../../schema/index.js';
 import { openStore } from '../../store/index.js';
 import type { Store, StoreReader } from '../../store/index.js';
@@ -193,8 +193,9 @@ export class Trellis {
         if (found) throw new SchemaWouldOrphanError(check.describe(found), check.operation, check.details);
       }
       await tx.writeSchema(printed);
+      const written = await tx.readSchema();
+      if (written) this.compiled.set(written.hash, next);
     });
-    this.compiled.set(schemaHash(printed), next);
     this.engine.noteWrite(revision);
     return { writtenAt: this.engine.tokenFor(revision), revision };
   }
