@@ -80,6 +80,8 @@ const SYNTHETIC_PREDECESSORS = new Set<TokenKind>([
   'TokenTypeRightParen',
   'TokenTypeStar',
   'TokenTypeStringLiteral',
+  // `relation r: group#...` at the end of a line must end the statement too.
+  'TokenTypeEllipsis',
 ]);
 
 const PUNCTUATION: readonly (readonly [string, TokenKind])[] = [

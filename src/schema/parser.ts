@@ -157,7 +157,6 @@ class Parser {
   // ---- top level -----------------------------------------------------------------------
 
   parseFile(): ParseResult {
-    const first = this.tok;
     const items: TopLevelNode[] = [];
     while (!this.is('TokenTypeEOF')) {
       if (this.is('TokenTypeSemicolon') || this.is('TokenTypeSyntheticSemicolon')) {
@@ -174,7 +173,7 @@ class Parser {
       }
     }
     return {
-      ast: { kind: 'file', items, start: first.start, end: this.tok.end },
+      ast: { kind: 'file', items, start: { line: 1, column: 1, offset: 0 }, end: this.tok.end },
       diagnostics: this.diagnostics,
     };
   }
