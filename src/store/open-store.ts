@@ -7,12 +7,13 @@
  *   anything else                 a SQLite file path (parent directories are created)
  */
 import { InvalidArgumentError } from '../core/index.js';
+import { PostgresStore } from './postgres/index.js';
 import { SqliteStore } from './sqlite/index.js';
 import type { Store, StoreOptions } from './store.js';
 
 export async function openStore(datastore: string, options: StoreOptions = {}): Promise<Store> {
   if (!datastore) throw new InvalidArgumentError('a datastore is required: "memory", a SQLite file path or a postgres:// URL', 'datastore');
   if (datastore === 'memory' || datastore === ':memory:') return SqliteStore.open({ ...options, path: ':memory:' });
-  if (/^postgres(ql)?:\/\//.test(datastore)) throw new InvalidArgumentError('the PostgreSQL datastore is not available yet', 'datastore');
+  if (/^postgres(ql)?:\/\//.test(datastore)) return PostgresStore.open({ ...options, url: datastore });
   return SqliteStore.open({ ...options, path: datastore });
 }

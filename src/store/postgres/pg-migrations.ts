@@ -1,0 +1,72 @@
+/**
+ * Versioned Postgres migrations, applied at open under a session advisory lock so several
+ * processes starting at once migrate exactly once. Each version runs in its own
+ * transaction and is recorded in trellis_migrations.
+ *
+ * Text key columns use COLLATE "C" so ordering (and cursors) are byte order, identical to
+ * SQLite's. Times are epoch milliseconds (bigint) from the database clock.
+ */
+import { randomUUID } from 'node:crypto';
+import type { PgClient } from './driver.js';
+import { CLOCK_MS, pgExec, pgQuery } from './pg-connection.js';
+
+const key = (name: string) => `${name} text COLLATE "C" NOT NULL`;
+
+const MIGRATIONS: readonly ((id: string) => string)[] = [
+  (uniqueId) => `
+    CREATE TABLE meta (key text PRIMARY KEY, value text NOT NULL);
+    INSERT INTO meta (key, value) VALUES ('unique_id', '${uniqueId}');
+    CREATE TABLE transactions (
+      revision bigint PRIMARY KEY,
+      committed_at bigint NOT NULL,
+      metadata text,
+      schema_changed boolean NOT NULL DEFAULT false
+    );
+    CREATE INDEX transactions_by_time ON transactions (committed_at);
+    INSERT INTO transactions (revision, committed_at) VALUES (1, ${CLOCK_MS});
+    CREATE TABLE schemas (revision bigint PRIMARY KEY, text text NOT NULL, hash text NOT NULL);
+    CREATE TABLE relationships (
+      ${key('resource_type')}, ${key('resource_id')}, ${key('relation')},
+      ${key('subject_type')}, ${key('subject_id')}, ${key('subject_relation')},
+      caveat_name text,
+      caveat_context text,
+      expires_at bigint,
+      created_rev bigint NOT NULL,
+      deleted_rev bigint,
+      PRIMARY KEY (resource_type, resource_id, relation, subject_type, subject_id, subject_relation, created_rev)
+    );
+    CREATE INDEX relationships_by_subject
+      ON relationships (subject_type, subject_id, subject_relation, resource_type, relation, resource_id);
+    CREATE INDEX relationships_by_created ON relationships (created_rev);
+    CREATE INDEX relationships_by_deleted ON relationships (deleted_rev) WHERE deleted_rev IS NOT NULL;
+    CREATE INDEX relationships_by_expiry ON relationships (expires_at) WHERE expires_at IS NOT NULL;
+  `,
+];
+
+export const MIGRATION_COUNT = MIGRATIONS.length;
+
+/** Applies pending migrations in `schema` (created if missing); returns the store's unique id. */
+export async function migratePostgres(client: PgClient, schema: string): Promise<string> {
+  // Lock key: (namespace 7471, hash of the schema), so stores in different schemas don't wait on each other.
+  await pgExec(client, 'SELECT pg_advisory_lock(7471, hashtext($1))', [schema]);
+  try {
+    await pgExec(client, `CREATE SCHEMA IF NOT EXISTS "${schema}"`);
+    await pgExec(client, 'CREATE TABLE IF NOT EXISTS trellis_migrations (version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())');
+    const [row] = await pgQuery<{ v: number | null }>(client, 'SELECT max(version) AS v FROM trellis_migrations', [], false);
+    for (let v = row?.v ?? 0; v < MIGRATIONS.length; v++) {
+      await pgExec(client, 'BEGIN');
+      try {
+        await pgExec(client, MIGRATIONS[v]!(randomUUID()));
+        await pgExec(client, 'INSERT INTO trellis_migrations (version) VALUES ($1)', [v + 1]);
+        await pgExec(client, 'COMMIT');
+      } catch (e) {
+        await pgExec(client, 'ROLLBACK').catch(() => undefined);
+        throw e;
+      }
+    }
+    const [id] = await pgQuery<{ value: string }>(client, "SELECT value FROM meta WHERE key = 'unique_id'", [], false);
+    return id!.value;
+  } finally {
+    await pgExec(client, 'SELECT pg_advisory_unlock(7471, hashtext($1))', [schema]).catch(() => undefined);
+  }
+}

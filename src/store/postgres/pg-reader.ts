@@ -1,0 +1,188 @@
+/**
+ * Snapshot reads (on the pool) and in-transaction writes (on the transaction's client) for
+ * Postgres. Multi-key operations send whole key lists as arrays through `unnest`, so a
+ * write of N updates costs a handful of round trips, not N.
+ */
+import { createHash } from 'node:crypto';
+import {
+  RelationshipAlreadyExistsError,
+  formatRelationshipKey,
+  relationshipKey,
+  type Precondition,
+  type Relationship,
+  type RelationshipFilter,
+  type RelationshipUpdate,
+} from '../../core/index.js';
+import { REL_COLUMNS, buildCount, buildSelect, filterConditions, notExpired } from '../sql-filter.js';
+import { keyValues, relationshipValues, rowToRelationship, type RelationshipRow } from '../row-codec.js';
+import type { DeleteOptions, DeleteResult, QueryOptions, StoreReader, StoreWriter, StoredSchema } from '../store.js';
+import { applyUpdates, checkPreconditions, deleteWithLimit, type LiveVersion, type WriteOps } from '../write-plan.js';
+import type { PgQueryable } from './driver.js';
+import { pgDialect, pgExec, pgQuery } from './pg-connection.js';
+
+/** Rows per INSERT ... SELECT FROM unnest(...) statement. */
+const INSERT_BATCH = 5000;
+
+const KEYS_UNNEST = 'unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[]) AS k(rt, rid, rel, st, sid, srel)';
+const KEYS_JOIN =
+  'r.resource_type = k.rt AND r.resource_id = k.rid AND r.relation = k.rel AND r.subject_type = k.st AND r.subject_id = k.sid AND r.subject_relation = k.srel';
+
+/** Column-wise arrays of the key columns, the shape `unnest` wants. */
+function keyArrays(rels: readonly Relationship[]): string[][] {
+  const cols: string[][] = [[], [], [], [], [], []];
+  for (const r of rels) {
+    const k = keyValues(r);
+    for (let i = 0; i < 6; i++) cols[i]!.push(k[i]!);
+  }
+  return cols;
+}
+
+export class PgReader implements StoreReader {
+  constructor(
+    protected readonly db: PgQueryable,
+    readonly revision: number,
+  ) {}
+
+  async query(filter: RelationshipFilter, options?: QueryOptions): Promise<Relationship[]> {
+    const q = buildSelect(
+      {
+        filter,
+        revision: this.revision,
+        order: options?.order ?? 'resource',
+        ...(options?.after ? { after: options.after } : {}),
+        ...(options?.limit !== undefined ? { limit: options.limit } : {}),
+      },
+      pgDialect,
+    );
+    if (!q) return [];
+    const rows = await pgQuery<RelationshipRow>(this.db, q.sql, q.values);
+    return rows.map(rowToRelationship);
+  }
+
+  async count(filter: RelationshipFilter): Promise<number> {
+    const q = buildCount(filter, this.revision, pgDialect);
+    if (!q) return 0;
+    const [row] = await pgQuery<{ n: number }>(this.db, q.sql, q.values);
+    return row?.n ?? 0;
+  }
+
+  async readSchema(): Promise<StoredSchema | undefined> {
+    const [row] = await pgQuery<{ revision: number; text: string; hash: string }>(
+      this.db,
+      'SELECT revision, text, hash FROM schemas WHERE revision <= $1 ORDER BY revision DESC LIMIT 1',
+      [this.revision],
+    );
+    return row ? { text: row.text, hash: row.hash, revision: row.revision } : undefined;
+  }
+}
+
+export class PgWriter extends PgReader implements StoreWriter, WriteOps {
+  schemaChanged = false;
+
+  async checkPreconditions(preconditions: readonly Precondition[]): Promise<void> {
+    await checkPreconditions(this, preconditions);
+  }
+
+  async apply(updates: readonly RelationshipUpdate[]): Promise<void> {
+    await applyUpdates(this, updates);
+  }
+
+  async deleteByFilter(filter: RelationshipFilter, options?: DeleteOptions): Promise<DeleteResult> {
+    if (options?.limit !== undefined) return deleteWithLimit(this, filter, { ...options, limit: options.limit });
+    const p = pgDialect.params();
+    const where = filterConditions(filter, pgDialect, p);
+    if (!where) return { deleted: 0, complete: true };
+    const rev = p.add(this.revision);
+    const cond = [...where, 'deleted_rev IS NULL', notExpired(pgDialect.nowMs(p))].join(' AND ');
+    const ended = await pgExec(this.db, `UPDATE relationships SET deleted_rev = ${rev} WHERE ${cond} AND created_rev < ${rev}`, p.values);
+    const removed = await pgExec(this.db, `DELETE FROM relationships WHERE ${cond} AND created_rev = ${rev}`, p.values);
+    return { deleted: ended + removed, complete: true };
+  }
+
+  async bulkCreate(relationships: readonly Relationship[]): Promise<number> {
+    for (let start = 0; start < relationships.length; start += INSERT_BATCH) {
+      const chunk = relationships.slice(start, start + INSERT_BATCH);
+      const seen = new Set<string>();
+      for (const r of chunk) {
+        const key = relationshipKey(r);
+        if (seen.has(key)) throw new RelationshipAlreadyExistsError(formatRelationshipKey(r));
+        seen.add(key);
+      }
+      const [existing] = await pgQuery<RelationshipRow>(
+        this.db,
+        `SELECT ${REL_COLUMNS.split(', ').map((c) => `r.${c}`).join(', ')} FROM relationships r JOIN ${KEYS_UNNEST} ON ${KEYS_JOIN}
+         WHERE r.deleted_rev IS NULL LIMIT 1`,
+        keyArrays(chunk),
+      );
+      if (existing) throw new RelationshipAlreadyExistsError(formatRelationshipKey(rowToRelationship(existing)));
+      await this.insertRows(chunk);
+    }
+    return relationships.length;
+  }
+
+  async writeSchema(text: string): Promise<void> {
+    const hash = createHash('sha256').update(text).digest('hex');
+    await pgExec(
+      this.db,
+      'INSERT INTO schemas (revision, text, hash) VALUES ($1, $2, $3) ON CONFLICT (revision) DO UPDATE SET text = EXCLUDED.text, hash = EXCLUDED.hash',
+      [this.revision, text, hash],
+    );
+    this.schemaChanged = true;
+  }
+
+  // ---- WriteOps -------------------------------------------------------------------------
+
+  async findLive(keys: readonly Relationship[]): Promise<Map<string, LiveVersion>> {
+    const rows = await pgQuery<RelationshipRow & { created_rev: number }>(
+      this.db,
+      `SELECT ${REL_COLUMNS.split(', ').map((c) => `r.${c}`).join(', ')}, r.created_rev FROM relationships r JOIN ${KEYS_UNNEST} ON ${KEYS_JOIN}
+       WHERE r.deleted_rev IS NULL`,
+      keyArrays(keys),
+    );
+    const out = new Map<string, LiveVersion>();
+    for (const row of rows) {
+      out.set(relationshipKey(rowToRelationship(row)), {
+        createdRev: row.created_rev,
+        caveatName: row.caveat_name,
+        caveatContext: row.caveat_context,
+        expiresAt: row.expires_at,
+      });
+    }
+    return out;
+  }
+
+  async markDeleted(keys: readonly Relationship[]): Promise<void> {
+    await pgExec(
+      this.db,
+      `UPDATE relationships r SET deleted_rev = $7 FROM ${KEYS_UNNEST} WHERE ${KEYS_JOIN} AND r.deleted_rev IS NULL`,
+      [...keyArrays(keys), this.revision],
+    );
+  }
+
+  async removeOwn(keys: readonly Relationship[]): Promise<void> {
+    await pgExec(this.db, `DELETE FROM relationships r USING ${KEYS_UNNEST} WHERE ${KEYS_JOIN} AND r.created_rev = $7`, [
+      ...keyArrays(keys),
+      this.revision,
+    ]);
+  }
+
+  async insert(rows: readonly Relationship[]): Promise<void> {
+    await this.insertRows(rows);
+  }
+
+  private async insertRows(rows: readonly Relationship[]): Promise<void> {
+    for (let start = 0; start < rows.length; start += INSERT_BATCH) {
+      const cols: unknown[][] = [[], [], [], [], [], [], [], [], []];
+      for (let i = start; i < Math.min(rows.length, start + INSERT_BATCH); i++) {
+        const v = relationshipValues(rows[i]!);
+        for (let c = 0; c < 9; c++) cols[c]!.push(v[c]);
+      }
+      await pgExec(
+        this.db,
+        `INSERT INTO relationships (${REL_COLUMNS}, created_rev)
+         SELECT *, $10::bigint FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::bigint[])`,
+        [...cols, this.revision],
+      );
+    }
+  }
+}
