@@ -157,7 +157,9 @@ export async function runConsistency(trellis: Trellis, file: ValidationFile): Pr
       const concrete = new Map(expanded.filter((x) => !isWildcard(x.subject)).map((x) => [formatSubject(x.subject), x]));
       const wildcards = expanded.filter((x) => isWildcard(x.subject));
       for (const s of subjects.values()) {
-        if (s.type === o.type && s.id === o.id && s.relation === rel) continue; // self-match is not an expansion member
+        // A relation of the object itself reaches the permission by the self-match rule
+        // (e.g. d#viewer for d#view = viewer), which is not an expansion member.
+        if (s.type === o.type && s.id === o.id && s.relation !== undefined) continue;
         const p = access.get(key(o, rel, s));
         const sk = formatSubject(s);
         const c = concrete.get(sk);
