@@ -5,7 +5,7 @@
  * set it. The caveat interpreter calls those functions directly, so each evaluation runs inside
  * a one-call host program whose only function is the interpreter itself.
  */
-import { CelScalar, celEnv, celFunc, parse, plan } from '@bufbuild/cel';
+import { CelScalar, celEnv, celFunc, parse, plan, type CelError, type CelValue } from '@bufbuild/cel';
 
 let pending: (() => void) | undefined;
 
@@ -19,8 +19,15 @@ const hostEnv = celEnv({
 });
 const hostProgram = plan(hostEnv, parse('__trellis_host()'));
 
-/** The standard library the interpreter dispatches to (overloads selected by runtime type). */
-export const stdFuncs = celEnv().funcs;
+const std = celEnv().funcs;
+
+/**
+ * Calls a standard-library function, the overload chosen by the runtime types of the operands;
+ * undefined when no overload matches.
+ */
+export function callStd(name: string, id: number, target: CelValue | undefined, args: CelValue[]): CelValue | CelError | undefined {
+  return std.find(name)?.call(id, target, args);
+}
 
 export function inCelContext<T>(f: () => T): T {
   let result: { value: T } | { error: unknown } | undefined;

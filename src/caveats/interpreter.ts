@@ -23,7 +23,7 @@ import {
   type CelValue,
 } from '@bufbuild/cel';
 import { Op, type CelCall, type CelComprehension, type CelConstant, type CelExprNode, type CelSelect, type CelStruct } from './cel-ast.js';
-import { stdFuncs } from './cel-host.js';
+import { callStd } from './cel-host.js';
 import { Unknown, listItem, listItems, makeList, mapEntry, type Concrete, type Val } from './cel-values.js';
 import { IpAddress } from './ip-address.js';
 
@@ -196,9 +196,8 @@ class Compiler {
   /** The operation of a strict call, once its operands are all concrete. */
   private strictImpl(id: number, fn: string, hasTarget: boolean): (t: Concrete | undefined, args: Concrete[]) => Val {
     const library = (t: Concrete | undefined, args: Concrete[]): Val => {
-      const group = stdFuncs.find(fn);
-      const foreign = (t instanceof IpAddress) || args.some((a) => a instanceof IpAddress);
-      const result = group && !foreign ? group.call(id, t as CelValue | undefined, args as CelValue[]) : undefined;
+      const foreign = t instanceof IpAddress || args.some((a) => a instanceof IpAddress);
+      const result = foreign ? undefined : callStd(fn, id, t as CelValue | undefined, args as CelValue[]);
       return result ?? noOverload(id, fn, t, args);
     };
     switch (fn) {
@@ -372,7 +371,7 @@ function isSubtree(a: CelMap, b: CelMap): boolean {
 
 function shallowEquals(a: CelValue, b: CelValue | undefined): boolean {
   if (b === undefined) return false;
-  const eq = stdFuncs.find(Op.equals)?.call(0, undefined, [a, b]);
+  const eq = callStd(Op.equals, 0, undefined, [a, b]);
   return eq === true;
 }
 
