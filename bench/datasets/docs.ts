@@ -195,3 +195,14 @@ function docsQuestions(rels: readonly Relationship[], documents: number, users: 
   }
   return out;
 }
+
+/** More questions for an existing docs dataset, with another seed (fresh, never-asked ones). */
+export function moreDocsQuestions(dataset: Dataset, count: number, seed: number): CheckQuestion[] {
+  let documents = 0;
+  let users = 0;
+  for (const r of dataset.relationships) {
+    if (r.resource.type === 'document') documents = Math.max(documents, Number(r.resource.id.slice(1)) + 1);
+    if (r.subject.type === 'user') users = Math.max(users, Number(r.subject.id.slice(1)) + 1);
+  }
+  return docsQuestions(dataset.relationships, documents, users, count, seed);
+}

@@ -15,6 +15,8 @@ export interface MeasureOptions {
    * where the clock read would dominate; the sample is then the batch's mean.
    */
   readonly batch?: number;
+  /** Runs between the warm-up and the timed part (e.g. to snapshot a server's CPU time). */
+  readonly afterWarmup?: () => Promise<void> | void;
 }
 
 export interface Measurement {
@@ -31,6 +33,7 @@ const now = (): bigint => process.hrtime.bigint();
 export async function measure(op: (i: number) => unknown, options: MeasureOptions): Promise<Measurement> {
   const batch = Math.max(1, options.batch ?? 1);
   for (let i = 0; i < options.warmup; i++) await op(i);
+  await options.afterWarmup?.();
   const samples = new Float64Array(Math.max(1, options.iterations));
   const deadline = now() + BigInt(Math.round(options.budgetMs * 1e6));
   const start = now();
@@ -70,6 +73,7 @@ export async function measureConcurrent(
     while (w < options.warmup) await op(w++);
   });
   await Promise.all(warmers);
+  await options.afterWarmup?.();
   const samples = new Float64Array(Math.max(1, options.iterations));
   const deadline = now() + BigInt(Math.round(options.budgetMs * 1e6));
   let issued = 0;
