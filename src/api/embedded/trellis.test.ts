@@ -258,6 +258,41 @@ describe('watch', () => {
     expect(resumed[0]?.updates.map((u) => u.operation)).toEqual(['delete']);
   });
 
+  it('emits a checkpoint when only filtered-out revisions went by', async () => {
+    await t.writeSchema(SCHEMA);
+    const { writtenAt } = await t.touch('document:before#viewer@user:a');
+    const ac = new AbortController();
+    const it = t.watch({ startToken: writtenAt, objectTypes: ['document'], includeCheckpoints: true, signal: ac.signal, pollIntervalMs: 5 })[Symbol.asyncIterator]();
+    const { revision } = await t.touch('group:eng#member@user:a');
+    expect((await it.next()).value).toMatchObject({ updates: [], isCheckpoint: true, revision });
+    await t.touch('document:after#viewer@user:a');
+    const next = (await it.next()).value as WatchEvent;
+    expect(next.updates.map((u) => formatRelationship(u.relationship))).toEqual(['document:after#viewer@user:a']);
+    ac.abort();
+    expect((await it.next()).done).toBe(true);
+  });
+
+  it('starts at head when no token is given', async () => {
+    await t.writeSchema(SCHEMA);
+    await t.touch('document:before#viewer@user:a');
+    const ac = new AbortController();
+    const it = t.watch({ signal: ac.signal, pollIntervalMs: 5 })[Symbol.asyncIterator]();
+    const first = it.next();
+    // The watcher picks its start on the first poll; keep writing until it reports one.
+    let settled: IteratorResult<WatchEvent> | undefined;
+    void first.then((r) => {
+      settled = r;
+    });
+    for (let i = 0; i < 200 && !settled; i++) {
+      await t.touch(`document:after${i}#viewer@user:a`);
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    const event = (await first).value as WatchEvent;
+    expect(event.updates.map((u) => u.relationship.resource.id)).not.toContain('before');
+    expect(event.updates[0]?.relationship.resource.id).toMatch(/^after\d+$/);
+    ac.abort();
+  });
+
   it('refuses object types together with filters', async () => {
     const it = t.watch({ objectTypes: ['document'], filters: [{ resourceType: 'document' }] })[Symbol.asyncIterator]();
     expect(await rejection(it.next())).toEqual(new InvalidArgumentError('cannot specify both object types and relationship filters', 'optional_relationship_filters'));
