@@ -2,8 +2,10 @@
 import type { Command } from 'commander';
 import { registerVersion } from './version.js';
 import { registerValidate } from './validate.js';
+import { registerSchemaCommands } from './schema.js';
 
 export function registerCommands(program: Command): void {
   registerVersion(program);
   registerValidate(program);
+  registerSchemaCommands(program);
 }
