@@ -11,3 +11,16 @@ describe('every shared validation file passes `trellis validate`', () => {
     });
   }
 });
+
+describe('trellis validate over all of them at once', () => {
+  it('exits 0 and reports every file ok', async () => {
+    const { runValidate } = await import('../../src/cli/commands/validate.js');
+    const out: string[] = [];
+    const err: string[] = [];
+    const files = allValidationFiles();
+    const code = await runValidate(files, { stdout: (l) => out.push(l), stderr: (l) => err.push(l) });
+    expect(err).toEqual([]);
+    expect(code).toBe(0);
+    expect(out.at(-1)).toBe(`all ${files.length} files passed`);
+  });
+});
