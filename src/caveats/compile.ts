@@ -44,7 +44,13 @@ export function compileCaveat(
   }
   const order = [...parameters.keys()];
   const program = compileProgram(parsed.ast.expr, order);
-  return { caveat: new CelCaveat(name, parameters, expression, order, program) };
+  const needsContext = program.constructsMessages || [...parameters.values()].some(holdsMessages);
+  return { caveat: new CelCaveat(name, parameters, expression, order, program, needsContext) };
+}
+
+/** Timestamps and durations are protobuf messages in @bufbuild/cel. */
+function holdsMessages(t: CaveatParameterType): boolean {
+  return t.name === 'timestamp' || t.name === 'duration' || t.args.some(holdsMessages);
 }
 
 class CelCaveat implements CompiledCaveat {
@@ -54,6 +60,8 @@ class CelCaveat implements CompiledCaveat {
     readonly expression: string,
     private readonly order: readonly string[],
     private readonly program: Program,
+    /** Only expressions that touch timestamps or durations need the library's evaluation context. */
+    private readonly needsContext: boolean,
   ) {}
 
   evaluate(context: JsonObject): CaveatResult {
@@ -71,7 +79,7 @@ class CelCaveat implements CompiledCaveat {
         throw e;
       }
     }
-    const value = inCelContext(() => this.program.run(frame));
+    const value = this.needsContext ? inCelContext(() => this.program.run(frame)) : this.program.run(frame);
     if (value === true) return TRUE;
     if (value === false) return FALSE;
     if (value instanceof Unknown) return { kind: 'partial', missing: [...value.names].sort() };

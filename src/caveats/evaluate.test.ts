@@ -178,6 +178,9 @@ describe('functions', () => {
     expect(() => c.evaluate({ a: 0 })).toThrow(new CaveatEvaluationError('cav', 'int divide by zero'));
     const m = compileOk({ m: 'map<int>' }, 'm.x == 1', 'cav');
     expect(() => m.evaluate({ m: {} })).toThrow(new CaveatEvaluationError('cav', 'no such key: x'));
+    const t = compileOk({ t: 'timestamp' }, 't < timestamp("not a time")', 'cav');
+    expect(() => t.evaluate({ t: '2024-01-01T00:00:00Z' })).toThrow(CaveatEvaluationError);
+    expect(compileOk({ t: 'timestamp', b: 'bool' }, 'b || t < timestamp("not a time")').evaluate({ b: true })).toEqual(T);
     const l = compileOk({ l: 'list<int>' }, 'l[3] == 1', 'cav');
     expect(() => l.evaluate({ l: [1] })).toThrow(new CaveatEvaluationError('cav', "index '3' out of range in list size '1'"));
   });

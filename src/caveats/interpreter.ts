@@ -23,7 +23,7 @@ import {
   type CelValue,
 } from '@bufbuild/cel';
 import { Op, type CelCall, type CelComprehension, type CelConstant, type CelExprNode, type CelSelect, type CelStruct } from './cel-ast.js';
-import { callStd } from './cel-host.js';
+import { callStd, inCelContext } from './cel-host.js';
 import { Unknown, listItem, listItems, makeList, mapEntry, type Concrete, type Val } from './cel-values.js';
 import { IpAddress } from './ip-address.js';
 
@@ -35,12 +35,14 @@ export interface Program {
   readonly run: (f: Frame) => Val;
   /** Frame length: parameter slots plus comprehension-variable slots. */
   readonly slots: number;
+  /** Whether the expression builds timestamps or durations itself (see cel-host.ts). */
+  readonly constructsMessages: boolean;
 }
 
 export function compileProgram(expr: CelExprNode, parameters: readonly string[]): Program {
   const c = new Compiler(parameters);
   const run = c.compile(expr, new Map());
-  return { run, slots: c.slots };
+  return { run, slots: c.slots, constructsMessages: c.constructsMessages };
 }
 
 function isAbsent(v: Val): v is Unknown | ReturnType<typeof celError> {
@@ -63,6 +65,8 @@ const TYPE_VALUES: ReadonlyMap<string, CelValue> = new Map<string, CelValue>([
 
 class Compiler {
   slots: number;
+  constructsMessages = false;
+  private readonly constants = new WeakMap<Node, Val>();
   private readonly paramSlots: Map<string, number>;
   private readonly unknowns: Map<string, Unknown>;
 
@@ -76,10 +80,8 @@ class Compiler {
     const id = Number(e.id);
     const kind = e.exprKind;
     switch (kind.case) {
-      case 'constExpr': {
-        const value = constant(kind.value);
-        return () => value;
-      }
+      case 'constExpr':
+        return this.constantNode(constant(kind.value));
       case 'identExpr':
         return this.ident(id, kind.value.name, scope);
       case 'selectExpr':
@@ -105,6 +107,12 @@ class Compiler {
       default:
         return () => celError('unsupported expression', id);
     }
+  }
+
+  private constantNode(value: Val): Node {
+    const node: Node = () => value;
+    this.constants.set(node, value);
+    return node;
   }
 
   private ident(id: number, name: string, scope: ReadonlyMap<string, number>): Node {
@@ -148,6 +156,7 @@ class Compiler {
     const args = c.args.map((a) => this.compile(a, scope));
     const target = c.target ? this.compile(c.target, scope) : undefined;
     const fn = c.function;
+    if (fn === 'timestamp' || fn === 'duration') this.constructsMessages = true;
     switch (fn) {
       case Op.and:
         return logical(args, false);
@@ -172,6 +181,8 @@ class Compiler {
         break;
     }
     const impl = this.strictImpl(id, fn, target !== undefined);
+    const folded = this.fold(impl, target, args);
+    if (folded !== undefined) return this.constantNode(folded);
     return (f) => {
       let t: Concrete | undefined;
       if (target) {
@@ -193,6 +204,22 @@ class Compiler {
     };
   }
 
+  /**
+   * Evaluates a call of constants once, at compile time (`timestamp("2030-01-01T00:00:00Z")`),
+   * when it succeeds; a failing call is left to fail at evaluation like any other.
+   */
+  private fold(impl: (t: Concrete | undefined, args: Concrete[]) => Val, target: Node | undefined, args: readonly Node[]): Val | undefined {
+    const operands = [...(target ? [target] : []), ...args].map((n) => this.constants.get(n));
+    if (operands.some((v) => v === undefined || isAbsent(v))) return undefined;
+    const values = operands as Concrete[];
+    try {
+      const v = inCelContext(() => (target ? impl(values[0], values.slice(1)) : impl(undefined, values)));
+      return isAbsent(v) ? undefined : v;
+    } catch {
+      return undefined;
+    }
+  }
+
   /** The operation of a strict call, once its operands are all concrete. */
   private strictImpl(id: number, fn: string, hasTarget: boolean): (t: Concrete | undefined, args: Concrete[]) => Val {
     const library = (t: Concrete | undefined, args: Concrete[]): Val => {
@@ -208,6 +235,10 @@ class Compiler {
         const negate = fn === Op.notEquals;
         return (t, args) => {
           const [a, b] = args;
+          // Same-typed primitives compare directly; the library handles everything else.
+          if (typeof a === typeof b && (typeof a === 'bigint' || typeof a === 'string' || typeof a === 'boolean')) {
+            return negate ? a !== b : a === b;
+          }
           if (a instanceof IpAddress || b instanceof IpAddress) {
             const same = a instanceof IpAddress && b instanceof IpAddress && a.equals(b);
             return negate ? !same : same;
@@ -222,8 +253,23 @@ class Compiler {
             for (const el of listItems(collection)) if (el instanceof IpAddress && el.equals(item)) return true;
             return false;
           }
+          if (collection !== undefined && isCelList(collection) && (typeof item === 'string' || typeof item === 'bigint' || typeof item === 'boolean')) {
+            const found = primitiveIn(item, collection);
+            if (found !== undefined) return found;
+          }
           return library(t, args);
         };
+      case '_<_':
+      case '_<=_':
+      case '_>_':
+      case '_>=_': {
+        const cmp = COMPARE[fn];
+        return (t, args) => {
+          const [a, b] = args;
+          if (typeof a === typeof b && (typeof a === 'bigint' || typeof a === 'string')) return cmp(a as bigint, b as bigint);
+          return library(t, args);
+        };
+      }
       case 'in_cidr':
         if (!hasTarget) break;
         return (t, [cidr]) => {
@@ -300,6 +346,24 @@ class Compiler {
     };
   }
 }
+
+/** `item in list` over same-typed primitives; undefined when the list mixes in other types. */
+function primitiveIn(item: string | bigint | boolean, list: CelList): boolean | undefined {
+  const type = typeof item;
+  let found = false;
+  for (const el of listItems(list)) {
+    if (typeof el !== type) return undefined;
+    if (el === item) found = true;
+  }
+  return found;
+}
+
+const COMPARE: Readonly<Record<'_<_' | '_<=_' | '_>_' | '_>=_', (a: bigint | string, b: bigint | string) => boolean>> = {
+  '_<_': (a, b) => a < b,
+  '_<=_': (a, b) => a <= b,
+  '_>_': (a, b) => a > b,
+  '_>=_': (a, b) => a >= b,
+};
 
 /** `&&` (stopOn = false) and `||` (stopOn = true), cel-go's evalAnd/evalOr. */
 function logical(args: readonly Node[], stopOn: boolean): Node {

@@ -51,7 +51,19 @@ export class IpAddress {
   }
 }
 
+/** CIDRs are usually literals of the expression, so parsed prefixes are kept (bounded). */
+const prefixCache = new Map<string, { bytes: Uint8Array; bits: number } | undefined>();
+const PREFIX_CACHE_LIMIT = 1024;
+
 function parsePrefix(text: string): { bytes: Uint8Array; bits: number } | undefined {
+  if (prefixCache.has(text)) return prefixCache.get(text);
+  const parsed = parsePrefixUncached(text);
+  if (prefixCache.size >= PREFIX_CACHE_LIMIT) prefixCache.clear();
+  prefixCache.set(text, parsed);
+  return parsed;
+}
+
+function parsePrefixUncached(text: string): { bytes: Uint8Array; bits: number } | undefined {
   const slash = text.lastIndexOf('/');
   if (slash < 0) return undefined;
   const addrText = text.slice(0, slash);
