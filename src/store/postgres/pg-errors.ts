@@ -5,8 +5,12 @@
  */
 import { DatastoreUnavailableError, SerializationError, isTrellisError } from '../../core/index.js';
 
+/** The SQLSTATE of a server error; socket errors carry Node codes like ECONNREFUSED instead. */
 function sqlState(e: unknown): string | undefined {
-  if (e instanceof Error && 'code' in e && typeof (e as { code: unknown }).code === 'string') return (e as { code: string }).code;
+  if (e instanceof Error && 'code' in e && typeof (e as { code: unknown }).code === 'string') {
+    const code = (e as { code: string }).code;
+    return /^[0-9A-Z]{5}$/.test(code) ? code : undefined;
+  }
   return undefined;
 }
 
