@@ -241,6 +241,14 @@ export async function runConsistency(trellis: Trellis, file: ValidationFile): Pr
             if (!ok) fail(`lookup subjects ${objKey(o)}#${rel}: excluded ${formatSubject(sub)} checks as ${p.permissionship}`);
           }
         }
+        // Every returned concrete subject checks as lookup subjects says, defined or not.
+        for (const [id, p] of concrete) {
+          const sub: SubjectRef = { type: kind.type, id, ...(kind.relation ? { relation: kind.relation } : {}) };
+          if (subjects.has(formatSubject(sub))) continue; // compared below
+          const c = await trellis.check({ resource: o, permission: rel, subject: sub, consistency: FULL });
+          const got = lsPermissionship(concrete, wildcard, id);
+          if (c.permissionship !== got) fail(`lookup subjects ${objKey(o)}#${rel} returns ${formatSubject(sub)} as ${p} (${got} overall), check gives ${c.permissionship}`);
+        }
         for (const s of subjects.values()) {
           if (s.type !== kind.type || s.relation !== kind.relation) continue;
           if (s.type === o.type && s.id === o.id && s.relation === rel) continue; // self-match

@@ -3,6 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { Trellis } from '../../src/api/embedded/index.js';
+import type { LookupResourcesRequest, LookupSubjectsRequest } from '../../src/engine/index.js';
 import { DEV_MAX_DEPTH, loadValidationFile, populateFromFiles } from '../../src/validationfile/index.js';
 import { runConsistency } from './consistency.case.js';
 import { allValidationFiles } from './files.js';
@@ -50,4 +51,43 @@ describe('consistency over validation files (SQLite file store)', () => {
       await rm(dir, { recursive: true, force: true });
     }
   }, 300_000);
+});
+
+describe('the consistency suite itself', () => {
+  it('catches an operation that disagrees with check', async () => {
+    const path = allValidationFiles().find((p) => basename(p) === 'basicrbac.yaml')!;
+    const { file } = await loadValidationFile(path);
+    const trellis = await Trellis.open({ datastore: 'memory', quantizationMs: 0, gcIntervalMs: 0 });
+    try {
+      expect(await populateFromFiles(trellis, [file!])).toEqual([]);
+      // A lookup that silently drops its last result, and a lookup subjects that invents one.
+      const lying = new Proxy(trellis, {
+        get(target, prop, receiver) {
+          if (prop === 'lookupResources') {
+            return (req: LookupResourcesRequest) =>
+              (async function* () {
+                const all = [];
+                for await (const r of target.lookupResources(req)) all.push(r);
+                yield* all.slice(0, -1);
+              })();
+          }
+          if (prop === 'lookupSubjects') {
+            return (req: LookupSubjectsRequest) =>
+              (async function* () {
+                yield* target.lookupSubjects(req);
+                yield { subject: { id: 'intruder', permissionship: 'has_permission' as const }, excluded: [], lookedUpAt: '' };
+              })();
+          }
+          const v = Reflect.get(target, prop, receiver) as unknown;
+          return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+        },
+      });
+      const report = await runConsistency(lying, file!);
+      expect(report.failures.some((f) => f.startsWith('lookup resources '))).toBe(true);
+      expect(report.failures.some((f) => f.startsWith('assertion ') && f.includes('lookup resources'))).toBe(true);
+      expect(report.failures.some((f) => f.includes('user:intruder') && f.includes('check gives no_permission'))).toBe(true);
+    } finally {
+      await trellis.close();
+    }
+  });
 });
