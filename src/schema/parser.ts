@@ -174,7 +174,8 @@ class Parser {
     }
     return {
       ast: { kind: 'file', items, start: { line: 1, column: 1, offset: 0 }, end: this.tok.end },
-      diagnostics: this.diagnostics,
+      // Lexer errors were recorded up front; report everything in source order.
+      diagnostics: [...this.diagnostics].sort((a, b) => a.start.line - b.start.line || a.start.column - b.start.column),
     };
   }
 
