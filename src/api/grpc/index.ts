@@ -6,3 +6,5 @@ export { toGrpcStatus, toStatusMessage, toServiceError, ERROR_DOMAIN, STATUS_DET
 export { presharedKeyAuth, bearerToken } from './auth.js';
 export { ServerMetrics } from './metrics.js';
 export { withDecisionLog } from './decision-log.js';
+export { GrpcConnection, RemoteCallError, channelCredentials, type ClientOptions, type ServiceClient } from './client.js';
+export { RemoteTrellis } from './remote-trellis.js';
