@@ -296,5 +296,7 @@ describe('watch', () => {
   it('refuses object types together with filters', async () => {
     const it = t.watch({ objectTypes: ['document'], filters: [{ resourceType: 'document' }] })[Symbol.asyncIterator]();
     expect(await rejection(it.next())).toEqual(new InvalidArgumentError('cannot specify both object types and relationship filters', 'optional_relationship_filters'));
+    expect(await rejection(t.watch({ filters: [{}] })[Symbol.asyncIterator]().next())).toEqual(new InvalidFilterError('at least one field must be set'));
+    expect(await rejection(t.watch({ objectTypes: ['Bad'] })[Symbol.asyncIterator]().next())).toBeInstanceOf(InvalidArgumentError);
   });
 });

@@ -3,7 +3,7 @@
  * transaction's matching changes (reference §1.1 WatchService). Resumable from any token it
  * emitted; ends when the caller's AbortSignal fires or the consumer stops iterating.
  */
-import { InvalidArgumentError, decodeZedToken, tokenMatchesStore } from '../../core/index.js';
+import { InvalidArgumentError, InvalidFilterError, decodeZedToken, isEmptyFilter, isValidTypeName, tokenMatchesStore } from '../../core/index.js';
 import type { JsonObject, Relationship, RelationshipFilter, Revision } from '../../core/index.js';
 import type { ChangeOperation } from '../../store/index.js';
 import type { FacadeContext } from './context.js';
@@ -58,6 +58,12 @@ function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
 export async function* watchChanges(ctx: FacadeContext, options: WatchOptions = {}): AsyncGenerator<WatchEvent> {
   if ((options.objectTypes?.length ?? 0) > 0 && (options.filters?.length ?? 0) > 0) {
     throw new InvalidArgumentError('cannot specify both object types and relationship filters', 'optional_relationship_filters');
+  }
+  for (const t of options.objectTypes ?? []) {
+    if (!isValidTypeName(t)) throw new InvalidArgumentError(`invalid object type \`${t}\``, 'optional_object_types');
+  }
+  for (const f of options.filters ?? []) {
+    if (isEmptyFilter(f)) throw new InvalidFilterError('at least one field must be set');
   }
   const types = options.objectTypes?.length ? new Set(options.objectTypes) : undefined;
   const filters = options.filters?.length ? options.filters : undefined;
