@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   CannotUpdatePermissionError,
+  CaveatParameterTypeError,
   ContextTooLargeError,
   DefinitionNotFoundError,
   DuplicateUpdateError,
@@ -128,6 +129,15 @@ describe('write path', () => {
     expect(e.message).toBe('subjects of type `user:*` are not allowed on relation `document#owner`');
     expect(await rejection(t.write({ updates: ['document:a#viewer@user:tom'], preconditions: [{ operation: 'must_match', filter: {} }] }))).toEqual(new EmptyPreconditionError());
     expect(await collect(t.read({ resourceType: 'document' }))).toEqual([]);
+  });
+
+  it('type-checks stored caveat context with the real caveat compiler', async () => {
+    const e = await rejection(t.touch('document:a#viewer@user:x[only_on:{"day":5}]'));
+    expect(e).toBeInstanceOf(CaveatParameterTypeError);
+    expect(e.message).toMatch(/^type error for parameters for caveat `only_on`: /);
+    expect(await rejection(t.touch('document:a#viewer@user:x[only_on:{"night":"x"}]'))).toEqual(new CaveatParameterTypeError('only_on', 'night', 'unknown parameter `night`'));
+    await t.touch('document:a#viewer@user:x[only_on:{"day":"tuesday"}]');
+    expect((await t.check('document:a', 'view', 'user:x', { context: { day: 'monday' } })).permissionship).toBe('no_permission');
   });
 
   it('evaluates preconditions and CREATE conflicts atomically', async () => {
