@@ -12,7 +12,7 @@ import {
   orConditions,
   type CaveatExpr,
 } from './caveat-expr.js';
-import { compileOk } from './test-helpers.js';
+import { compileOk, expectThrows } from './test-helpers.js';
 import type { CaveatResult, CompiledCaveat } from './types.js';
 
 const a = caveatLeaf('a');
@@ -30,7 +30,7 @@ describe('constructors', () => {
     expect(caveatOr(caveatOr(a, b), c)).toEqual({ kind: 'or', children: [a, b, c] });
     expect(caveatAnd(a, caveatOr(b, c))).toEqual({ kind: 'and', children: [a, { kind: 'or', children: [b, c] }] });
     expect(caveatAnd(a)).toBe(a);
-    expect(() => caveatOr()).toThrow(RangeError);
+    expectThrows(() => caveatOr(), new RangeError('caveat or needs at least one operand'));
   });
 
   it('cancels double negation', () => {
@@ -82,7 +82,7 @@ describe('evaluateCaveatExpr', () => {
   });
 
   it('throws CaveatNotFoundError for an unknown caveat', () => {
-    expect(() => evaluateCaveatExpr(caveatLeaf('nope'), lookup, {})).toThrow(new CaveatNotFoundError('nope'));
+    expectThrows(() => evaluateCaveatExpr(caveatLeaf('nope'), lookup, {}), new CaveatNotFoundError('nope'));
   });
 
   // Leaf i is caveat `c<i>(p<i> bool) { p<i> }`; its parameter comes from the relationship

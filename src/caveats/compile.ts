@@ -79,7 +79,13 @@ class CelCaveat implements CompiledCaveat {
         throw e;
       }
     }
-    const value = this.needsContext ? inCelContext(() => this.program.run(frame)) : this.program.run(frame);
+    let value: Val;
+    try {
+      value = this.needsContext ? inCelContext(() => this.program.run(frame)) : this.program.run(frame);
+    } catch (e) {
+      // The interpreter turns failures into CEL error values; anything thrown is a library surprise.
+      throw new CaveatEvaluationError(this.name, e instanceof Error ? e.message : String(e));
+    }
     if (value === true) return TRUE;
     if (value === false) return FALSE;
     if (value instanceof Unknown) return { kind: 'partial', missing: [...value.names].sort() };

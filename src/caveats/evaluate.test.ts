@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { CaveatEvaluationError, CaveatParameterTypeError, type JsonObject } from '../core/index.js';
-import { compileOk } from './test-helpers.js';
+import { compileOk, expectThrows } from './test-helpers.js';
+import { validateCaveatContext } from './validate-context.js';
 import type { CaveatResult } from './types.js';
 
 const T: CaveatResult = { kind: 'true' };
@@ -131,7 +132,8 @@ describe('functions', () => {
   });
 
   it('fails evaluation on an invalid CIDR', () => {
-    expect(() => compileOk({ ip: 'ipaddress' }, 'ip.in_cidr("10.0.0.0/33")', 'cav').evaluate({ ip: '10.0.0.1' })).toThrow(
+    expectThrows(
+      () => compileOk({ ip: 'ipaddress' }, 'ip.in_cidr("10.0.0.0/33")', 'cav').evaluate({ ip: '10.0.0.1' }),
       new CaveatEvaluationError('cav', 'invalid CIDR string: `10.0.0.0/33`'),
     );
   });
@@ -175,14 +177,20 @@ describe('functions', () => {
 
   it('reports runtime errors as CaveatEvaluationError', () => {
     const c = compileOk({ a: 'int' }, '10 / a == 1', 'cav');
-    expect(() => c.evaluate({ a: 0 })).toThrow(new CaveatEvaluationError('cav', 'int divide by zero'));
+    expectThrows(() => c.evaluate({ a: 0 }), new CaveatEvaluationError('cav', 'int divide by zero'));
     const m = compileOk({ m: 'map<int>' }, 'm.x == 1', 'cav');
-    expect(() => m.evaluate({ m: {} })).toThrow(new CaveatEvaluationError('cav', 'no such key: x'));
+    expectThrows(() => m.evaluate({ m: {} }), new CaveatEvaluationError('cav', 'no such key: x'));
     const t = compileOk({ t: 'timestamp' }, 't < timestamp("not a time")', 'cav');
-    expect(() => t.evaluate({ t: '2024-01-01T00:00:00Z' })).toThrow(CaveatEvaluationError);
+    expectThrows(
+      () => t.evaluate({ t: '2024-01-01T00:00:00Z' }),
+      new CaveatEvaluationError(
+        'cav',
+        'Failed to parse timestamp: Error: cannot decode message google.protobuf.Timestamp from JSON: invalid RFC 3339 string',
+      ),
+    );
     expect(compileOk({ t: 'timestamp', b: 'bool' }, 'b || t < timestamp("not a time")').evaluate({ b: true })).toEqual(T);
     const l = compileOk({ l: 'list<int>' }, 'l[3] == 1', 'cav');
-    expect(() => l.evaluate({ l: [1] })).toThrow(new CaveatEvaluationError('cav', "index '3' out of range in list size '1'"));
+    expectThrows(() => l.evaluate({ l: [1] }), new CaveatEvaluationError('cav', "index '3' out of range in list size '1'"));
   });
 });
 
@@ -225,5 +233,25 @@ describe('partial evaluation (missing parameters)', () => {
 
   it('treats a caveat with no context at all as partial on every parameter it reads first', () => {
     expect(evalWith({ somecondition: 'int' }, 'somecondition == 42', {})).toEqual(partial('somecondition'));
+  });
+});
+
+describe('validateCaveatContext (write time)', () => {
+  const caveat = compileOk({ n: 'int', l: 'list<string>' }, 'n > 1 && "x" in l', 'cav');
+
+  it('accepts a partial context of known parameters with convertible values', () => {
+    expect(() => validateCaveatContext(caveat, { n: '5' })).not.toThrow();
+    expect(() => validateCaveatContext(caveat, {})).not.toThrow();
+  });
+
+  it('refuses unknown parameters and values of the wrong type', () => {
+    expectThrows(
+      () => validateCaveatContext(caveat, { n: 1, extra: true }),
+      new CaveatParameterTypeError('cav', 'extra', 'unknown parameter `extra`'),
+    );
+    expectThrows(
+      () => validateCaveatContext(caveat, { l: 'x' }),
+      new CaveatParameterTypeError('cav', 'l', 'could not convert context parameter `l`: list requires a list, found: string'),
+    );
   });
 });

@@ -13,3 +13,4 @@ export {
   orConditions,
   type CaveatExpr,
 } from './caveat-expr.js';
+export { validateCaveatContext } from './validate-context.js';

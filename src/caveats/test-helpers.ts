@@ -24,3 +24,17 @@ export function compileErrors(spec: Readonly<Record<string, string>>, expression
   if ('caveat' in r) throw new Error(`expected ${expression} not to compile`);
   return r.errors;
 }
+
+/** Asserts `f` throws an error of exactly `expected`'s class and message. */
+export function expectThrows(f: () => unknown, expected: Error): void {
+  let thrown: unknown;
+  try {
+    f();
+  } catch (e) {
+    thrown = e;
+  }
+  if (!(thrown instanceof Error)) throw new Error(`expected ${expected.name} to be thrown, got ${String(thrown)}`);
+  if (thrown.constructor !== expected.constructor || thrown.message !== expected.message) {
+    throw new Error(`expected ${expected.name}: ${expected.message}\n     got ${thrown.name}: ${thrown.message}`);
+  }
+}
