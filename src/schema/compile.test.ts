@@ -77,7 +77,7 @@ definition document {
       ['value', { name: 'int', args: [] }],
       ['tags', { name: 'list', args: [{ name: 'string', args: [] }] }],
     ]);
-    expect(s.definitions.get('document')?.comment).toBe('/**\n * documents\n */');
+    expect(s.definitions.get('document')?.comment).toBe('/**\n* documents\n*/');
     const viewer = getMember(s, 'document', 'viewer') as Relation;
     expect(viewer.comment).toBe('// who sees it');
     expect(viewer.allowedTypes).toEqual([
@@ -160,8 +160,8 @@ describe('compileSchemaOrThrow', () => {
     expect(err).toBeInstanceOf(SchemaParseError);
     expect((err as SchemaParseError).message).toBe(
       [
-        'parse error in `schema`, line 2, column 11: error in object definition user: invalid Relation.Name: value does not match regex pattern "^[a-z][a-z0-9_]{1,62}[a-z0-9]$"',
-        'parse error in `schema`, line 4, column 12: found name reused between multiple definitions and/or caveats: user',
+        'parse error in `schema`, line 2, column 2: error in relation a: invalid Relation.Name: value does not match regex pattern "^[a-z][a-z0-9_]{1,62}[a-z0-9]$"',
+        'parse error in `schema`, line 4, column 1: found name reused between multiple definitions and/or caveats: user',
       ].join('\n'),
     );
   });

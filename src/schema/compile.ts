@@ -68,7 +68,7 @@ function compileCaveat(pending: PendingCaveat, source: string, diagnostics: Diag
     diagnostics.push({ message, start: { line: pos.line, column: pos.column }, source, severity: 'error', category });
   };
   if (parameters.size === 0) {
-    at(node.nameSpan.start, `caveat \`${name}\` must have at least one parameter defined`, 'type');
+    at(node.nameSpan.start, `caveat \`${name}\` must have at least one parameter defined`, 'parse');
     return undefined;
   }
   const raw = node.expression;

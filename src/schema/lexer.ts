@@ -260,17 +260,11 @@ function scanString(text: string, start: number): number {
 }
 
 /**
- * Block comments keep their text, but continuation lines lose the source indentation so the
- * comment reads the same wherever the definition was nested.
+ * Block comments keep their text, but every line is trimmed, as SpiceDB stores them
+ * (`/**\n* doc\n*\/`), so the comment reads the same wherever the definition was nested.
  */
 export function normalizeBlockComment(raw: string): string {
   const lines = raw.split(/\r\n|\r|\n/);
   if (lines.length === 1) return raw;
-  return [
-    lines[0] as string,
-    ...lines.slice(1).map((l) => {
-      const t = l.trimStart();
-      return t.startsWith('*') ? ` ${t}` : t;
-    }),
-  ].join('\n');
+  return lines.map((l) => l.trim()).join('\n');
 }

@@ -54,6 +54,11 @@ const TYPE_ARITY: Readonly<Record<CaveatTypeName, number>> = {
   map: 1,
 };
 
+/** The regex as SpiceDB prints it (JS escapes `/` in `source`). */
+function pattern(re: RegExp): string {
+  return re.source.replace(/\\\//g, '/');
+}
+
 export function joinComments(comments: readonly string[]): string | undefined {
   return comments.length > 0 ? comments.join('\n') : undefined;
 }
@@ -74,9 +79,14 @@ export function translate(file: FileNode, source: string): Translation {
   };
 
   const flags = new Set<UseFlag>();
+  const seenFlags = new Set<string>();
   const partials = new Map<string, PartialNode>();
   for (const item of file.items) {
-    if (item.kind === 'use' && item.flag !== 'import') flags.add(item.flag as UseFlag);
+    if (item.kind === 'use') {
+      if (seenFlags.has(item.flag)) report(`found duplicate use flag \`${item.flag}\``, item);
+      seenFlags.add(item.flag);
+      if (item.flag !== 'import') flags.add(item.flag as UseFlag);
+    }
     if (item.kind === 'import') {
       report('`import` statements are not supported when writing a schema; compile the schema (e.g. `zed schema compile`) first', item);
     }
@@ -90,6 +100,7 @@ export function translate(file: FileNode, source: string): Translation {
   const definitions = new Map<string, Definition>();
   const caveats = new Map<string, PendingCaveat>();
   const claimName = (name: string, span: Span): boolean => {
+    // SpiceDB positions this at the start of the second declaration.
     if (names.has(name)) {
       report(`found name reused between multiple definitions and/or caveats: ${name}`, span);
       return false;
@@ -100,11 +111,11 @@ export function translate(file: FileNode, source: string): Translation {
 
   for (const item of file.items) {
     if (item.kind === 'definition') {
-      if (!claimName(item.name, item.nameSpan)) continue;
-      const def = translateDefinition(item, partials, sourceMap, report);
+      if (!claimName(item.name, item)) continue;
+      const def = translateDefinition(item, partials, sourceMap, report, flags);
       if (def) definitions.set(def.name, def);
     } else if (item.kind === 'caveat') {
-      if (!claimName(item.name, item.nameSpan)) continue;
+      if (!claimName(item.name, item)) continue;
       const cav = translateCaveat(item, report);
       if (cav) caveats.set(cav.name, cav);
     }
@@ -119,9 +130,10 @@ function translateDefinition(
   partials: ReadonlyMap<string, PartialNode>,
   sourceMap: SourceMap,
   report: Report,
+  flags: ReadonlySet<UseFlag>,
 ): Definition | undefined {
   if (!isValidTypeName(node.name)) {
-    report(`error in object definition ${node.name}: invalid NamespaceDefinition.Name: value does not match regex pattern "${TYPE_NAME_RE.source}"`, node.nameSpan, node.name);
+    report(`error in object definition ${node.name}: invalid NamespaceDefinition.Name: value does not match regex pattern "${pattern(TYPE_NAME_RE)}"`, node, node.name);
     return undefined;
   }
   const members = new Map<string, Relation | Permission>();
@@ -129,18 +141,25 @@ function translateDefinition(
   for (const m of expandPartials(node.members, partials, [], report, node.name)) {
     if (m.kind === 'partial_ref') continue;
     if (!isValidRelationName(m.name)) {
-      report(`error in object definition ${node.name}: invalid Relation.Name: value does not match regex pattern "${RELATION_NAME_RE.source}"`, m.nameSpan, node.name);
+      report(`error in relation ${m.name}: invalid Relation.Name: value does not match regex pattern "${pattern(RELATION_NAME_RE)}"`, m, node.name);
       ok = false;
       continue;
     }
     if (members.has(m.name)) {
-      report(`found duplicate relation/permission name \`${m.name}\` under definition \`${node.name}\``, m.nameSpan, node.name);
+      report(`found duplicate relation/permission name \`${m.name}\` under definition \`${node.name}\``, m, node.name);
       ok = false;
       continue;
     }
     const comment = joinComments(m.comments);
     const position = { line: m.start.line, column: m.start.column };
     if (m.kind === 'relation') {
+      for (const t of m.types) {
+        // `expiration` is a trait, never a caveat name; it needs the flag.
+        if (t.caveat === 'expiration' && !t.expiration && !flags.has('expiration')) {
+          report('expiration flag is not enabled; add `use expiration` to top of file', t, node.name);
+          ok = false;
+        }
+      }
       const allowedTypes = m.types.map((t) => {
         const at: AllowedType = {
           type: t.type,
@@ -262,7 +281,7 @@ export function translateExpr(node: ExprNode, sourceMap: SourceMap, report: (msg
 
 function translateCaveat(node: CaveatNode, report: Report): PendingCaveat | undefined {
   if (!isValidCaveatName(node.name)) {
-    report(`error in caveat ${node.name}: invalid CaveatDefinition.Name: value does not match regex pattern "${CAVEAT_NAME_RE.source}"`, node.nameSpan);
+    report(`error in caveat ${node.name}: invalid CaveatDefinition.Name: value does not match regex pattern "${pattern(CAVEAT_NAME_RE)}"`, node);
     return undefined;
   }
   const parameters = new Map<string, CaveatParameterType>();
@@ -273,8 +292,8 @@ function translateCaveat(node: CaveatNode, report: Report): PendingCaveat | unde
       ok = false;
       continue;
     }
-    const t = translateCaveatType(p.type, (msg, span) => {
-      report(`invalid type for parameter \`${p.name}\` on caveat \`${node.name}\`: ${msg}`, span);
+    const t = translateCaveatType(p.type, (msg) => {
+      report(`invalid type for caveat parameter \`${p.name}\` on caveat \`${node.name}\`: ${msg}`, p);
       ok = false;
     });
     if (t) parameters.set(p.name, t);

@@ -6,7 +6,7 @@ import type { AllowedType, CaveatDefinition, Definition, Permission, PermissionE
 const DEF_NAMES = ['user', 'group', 'document', 'folder', 'org/team'] as const;
 const RELATIONS = ['member', 'viewer', 'editor', 'parent'] as const;
 const PERMISSIONS = ['view', 'edit', 'admin_perm'] as const;
-const COMMENTS = fc.option(fc.constantFrom('/** some doc */', '// a note', '/**\n * two\n * lines\n */'), { nil: undefined });
+const COMMENTS = fc.option(fc.constantFrom('/** some doc */', '// a note', '/**\n* two\n* lines\n*/'), { nil: undefined });
 
 const PARAM_TYPES: Readonly<Record<string, [CaveatParameterType, (p: string) => string]>> = {
   int: [{ name: 'int', args: [] }, (p) => `${p} > 0`],
