@@ -7,7 +7,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import { status as Code, type Metadata } from '@grpc/grpc-js';
 import { StatusError } from './service.js';
 
-const BEARER_RE = /^bearer\s+(.*)$/i;
+const BEARER_RE = /^bearer\s+(.*)$/is;
 
 /** The bearer token of a call: undefined when there is no authorization header, '' when it is empty. */
 export function bearerToken(metadata: Metadata): string | undefined {
@@ -15,7 +15,10 @@ export function bearerToken(metadata: Metadata): string | undefined {
   const header = values[0];
   if (header === undefined) return undefined;
   const text = typeof header === 'string' ? header : header.toString('utf8');
-  const m = BEARER_RE.exec(text.trim());
+  // `Bearer ` with nothing after it is an empty token (SpiceDB: "missing preshared key"); some
+  // transports trim the trailing space, so a lone scheme counts the same.
+  if (text.trim().toLowerCase() === 'bearer') return '';
+  const m = BEARER_RE.exec(text);
   if (!m) {
     throw new StatusError({ code: Code.UNAUTHENTICATED, message: 'invalid preshared key: Request unauthenticated with bearer' });
   }
