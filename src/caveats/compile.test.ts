@@ -79,6 +79,14 @@ describe('compileCaveat', () => {
     expect(compileErrors(spec, expression)).toEqual([{ message, offset }]);
   });
 
+  it('rejects has() on a non-map and reports each independent error once', () => {
+    expect(compileErrors({ a: 'int' }, 'has(a.b)')).toEqual([{ message: "type 'int' does not support field selection", offset: 0 }]);
+    expect(compileErrors({ l: 'list<int>' }, 'l.map(x, x + "s").size() > 0 && q')).toEqual([
+      { message: "found no matching overload for '_+_' applied to '(int, string)'", offset: 11 },
+      { message: "undeclared reference to 'q' (in container '')", offset: 32 },
+    ]);
+  });
+
   it('rejects iterating over a non-collection', () => {
     expect(compileErrors({ a: 'int' }, 'a.all(x, x > 1)')).toEqual([
       { message: "expression of type 'int' cannot be range of a comprehension (must be list, map, or dynamic)", offset: 0 },

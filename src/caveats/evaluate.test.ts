@@ -163,6 +163,19 @@ describe('functions', () => {
     expect(evalWith({ somelist: 'list<int>' }, expression, { somelist })).toEqual(expected);
   });
 
+  it.each([
+    [{ l: 'list<int>' }, 'l.map(x, x > 1, x * 10) == [20, 30]', { l: [1, 2, 3] }, T],
+    [{ s: 'string' }, 's.startsWith("ab") && s.endsWith("yz") && s.contains("m") && size(s) == 26', { s: 'abcdefghijklmnopqrstuvwxyz' }, T],
+    [{ s: 'string' }, 's.matches("^[a-c]+$")', { s: 'abd' }, F],
+    [{ a: 'any' }, '{"k": a, "j": 2}.k == "v" && type(a) == string', { a: 'v' }, T],
+    [{ x: 'int' }, 'double(x) / 2.0 == 1.5 && string(x) == "3" && x % 2 == 1', { x: 3 }, T],
+    [{ b: 'bytes' }, 'b + b"!" == b"hi!"', { b: 'aGk=' }, T],
+    [{ d: 'double', i: 'int' }, 'd > i && i < d + 1.0', { d: 2.5, i: 2 }, T],
+    [{ u: 'uint' }, 'u > 3 && u == 4', { u: '4' }, T],
+  ] as const)('%j `%s` with %j', (spec, expression, context, expected) => {
+    expect(evalWith(spec, expression, context)).toEqual(expected);
+  });
+
   it('iterates map keys', () => {
     expect(evalWith({ m: 'map<int>' }, 'm.all(k, m[k] > k.size())', { m: { a: 2, bb: 3 } })).toEqual(T);
     expect(evalWith({ m: 'map<int>' }, 'm.exists(k, k == "zz")', { m: { a: 2 } })).toEqual(F);
