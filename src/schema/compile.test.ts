@@ -182,3 +182,30 @@ describe('compileSchemaOrThrow', () => {
     expect(te.position).toEqual({ line: 4, column: 20 });
   });
 });
+
+describe('pathological input', () => {
+  it('refuses absurd nesting with a diagnostic instead of exhausting the stack', () => {
+    const deep = `definition user {\n\trelation rel: user\n\tpermission view = ${'('.repeat(5000)}rel${')'.repeat(5000)}\n}`;
+    const r = compileSchema(deep);
+    expect(r.schema).toBeUndefined();
+    expect(r.diagnostics.map(formatDiagnostic)).toEqual([
+      'parse error in `schema`, line 3, column 120: expression is nested too deeply (more than 100 levels)',
+    ]);
+    const typeDeep = `caveat c(p ${'list<'.repeat(3000)}int${'>'.repeat(3000)}) {\n\ttrue\n}`;
+    expect(compileSchema(typeDeep).diagnostics[0]?.message).toBe('type is nested too deeply (more than 100 levels)');
+  });
+
+  it('nests up to the limit', () => {
+    const ok = `definition user {\n\trelation rel: user\n\tpermission view = ${'('.repeat(90)}rel${')'.repeat(90)}\n}`;
+    expect(compileSchema(ok).diagnostics).toEqual([]);
+  });
+});
+
+describe('long operator chains', () => {
+  it('flattens a union of thousands of operands', () => {
+    const names = Array.from({ length: 3000 }, () => 'rel').join(' + ');
+    const s = compileSchemaOrThrow(`definition user {\n\trelation rel: user\n\tpermission view = ${names}\n}`);
+    const view = getMember(s, 'user', 'view') as Permission;
+    expect(view.expression.kind === 'union' && view.expression.children.length).toBe(3000);
+  });
+});

@@ -35,8 +35,22 @@ export const USE_FLAG_NAMES = ['expiration', 'import', 'partial', 'self', 'typec
 /** Thrown to unwind to the nearest recovery point after a diagnostic was recorded. */
 class ParseAbort extends Error {}
 
+/** Deeper nesting than this is refused rather than risking the call stack. */
+const MAX_NESTING = 100;
+
 export function parseSchema(text: string, source = 'schema'): ParseResult {
-  return new Parser(text, source).parseFile();
+  try {
+    return new Parser(text, source).parseFile();
+  } catch (e) {
+    // Unreachable by design (the parser records problems instead of throwing); kept so that no
+    // input can crash a caller such as the server.
+    const message = `internal error while parsing the schema: ${e instanceof Error ? e.message : String(e)}`;
+    const start = { line: 1, column: 1, offset: 0 };
+    return {
+      ast: { kind: 'file', items: [], start, end: start },
+      diagnostics: [{ message, start: { line: 1, column: 1 }, source, severity: 'error', category: 'parse' }],
+    };
+  }
 }
 
 class Parser {
@@ -44,6 +58,7 @@ class Parser {
   private readonly diagnostics: Diagnostic[] = [];
   private readonly keywords = new Set(ALWAYS_KEYWORDS);
   private index = 0;
+  private depth = 0;
   private sawDeclaration = false;
 
   constructor(
@@ -442,7 +457,14 @@ class Parser {
     const t = this.tok;
     if (t.kind === 'TokenTypeLeftParen') {
       this.next();
-      const inner = this.exclusion();
+      if (this.depth >= MAX_NESTING) this.error(`expression is nested too deeply (more than ${MAX_NESTING} levels)`, t);
+      this.depth++;
+      let inner: ExprNode | undefined;
+      try {
+        inner = this.exclusion();
+      } finally {
+        this.depth--;
+      }
       if (!inner) this.error('Expected compute expression for permission');
       this.expect('TokenTypeRightParen');
       return inner;
@@ -531,11 +553,17 @@ class Parser {
     const name = this.identifier();
     const args: CaveatTypeNode[] = [];
     if (this.is('TokenTypeLessThan')) {
-      this.next();
-      args.push(this.caveatType());
-      while (this.is('TokenTypeComma')) {
-        this.next();
+      const open = this.next();
+      if (this.depth >= MAX_NESTING) this.error(`type is nested too deeply (more than ${MAX_NESTING} levels)`, open);
+      this.depth++;
+      try {
         args.push(this.caveatType());
+        while (this.is('TokenTypeComma')) {
+          this.next();
+          args.push(this.caveatType());
+        }
+      } finally {
+        this.depth--;
       }
       this.expect('TokenTypeGreaterThan');
     }

@@ -235,12 +235,13 @@ function expandPartials(
   return out;
 }
 
+/** Operands of a same-operator chain, left to right; iterative so long chains cannot overflow. */
 function collect(node: ExprNode, kind: 'union' | 'intersection', into: ExprNode[]): void {
-  if (node.kind === kind) {
-    collect(node.left, kind, into);
-    collect(node.right, kind, into);
-  } else {
-    into.push(node);
+  const stack: ExprNode[] = [node];
+  while (stack.length > 0) {
+    const n = stack.pop() as ExprNode;
+    if (n.kind === kind) stack.push(n.right, n.left);
+    else into.push(n);
   }
 }
 
