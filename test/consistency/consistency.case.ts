@@ -9,7 +9,7 @@ import { formatRelationship, formatSubject, isWildcard, parseRelationship } from
 import type { JsonObject, ObjectRef, SubjectRef } from '../../src/core/index.js';
 import type { Trellis } from '../../src/api/embedded/index.js';
 import type { Consistency, LookupSubjectsResult, Permissionship } from '../../src/engine/index.js';
-import type { Schema } from '../../src/schema/index.js';
+import type { PermissionExpr, Schema } from '../../src/schema/index.js';
 import type { ValidationFile } from '../../src/validationfile/index.js';
 
 const FULL: Consistency = { kind: 'fully_consistent' };
@@ -211,6 +211,7 @@ export async function runConsistency(trellis: Trellis, file: ValidationFile): Pr
   }
 
   // 7. Lookup subjects agrees with check for every defined subject of each (type, relation).
+  const reachable = reachableKinds(schema);
   const subjectKinds = new Map<string, { type: string; relation?: string }>();
   for (const s of subjects.values()) subjectKinds.set(`${s.type}#${s.relation ?? '...'}`, s.relation === undefined ? { type: s.type } : { type: s.type, relation: s.relation });
   for (const o of objects.values()) {
@@ -229,6 +230,10 @@ export async function runConsistency(trellis: Trellis, file: ValidationFile): Pr
         for (const r of results) {
           if (r.subject.id === '*') wildcard = r;
           else concrete.set(r.subject.id, maxP(concrete.get(r.subject.id), r.subject.permissionship));
+        }
+        // 8. Subject kinds found must be reachable in the type system.
+        if (results.length > 0 && !reachable(o.type, rel).has(`${kind.type}#${kind.relation ?? '...'}`)) {
+          fail(`lookup subjects ${objKey(o)}#${rel} found ${kind.type}#${kind.relation ?? '...'} subjects, which the schema cannot reach`);
         }
         fingerprint.push(`ls ${objKey(o)}#${rel}@${kind.type}#${kind.relation ?? '...'}=${JSON.stringify([...concrete].sort())}${wildcard ? ` *=${wildcard.subject.permissionship}-${JSON.stringify(wildcard.excluded.map((x) => `${x.id}:${x.permissionship}`).sort())}` : ''}`);
         // Excluded subjects of a wildcard must not check as allowed.
@@ -262,6 +267,66 @@ export async function runConsistency(trellis: Trellis, file: ValidationFile): Pr
 
   fingerprint.sort();
   return { failures, fingerprint, checks };
+}
+
+/**
+ * Subject kinds (`type#relation`, `type#...` for plain subjects and wildcards) that can
+ * possibly reach type#member, from the schema alone (SpiceDB's
+ * GetFullRecursiveSubjectTypesForRelation). Over-approximates intersections and exclusions,
+ * and includes the member itself (the self-match rule).
+ */
+function reachableKinds(schema: Schema): (type: string, member: string) => Set<string> {
+  const sets = new Map<string, Set<string>>();
+  for (const [type, def] of schema.definitions) for (const name of def.members.keys()) sets.set(`${type}#${name}`, new Set([`${type}#${name}`]));
+  const of = (type: string, member: string): Set<string> => sets.get(`${type}#${member}`) ?? new Set();
+  // A fixpoint over all members at once, so recursive schemas converge.
+  for (let round = 0, changed = true; changed && round < 1000; round++) {
+    changed = false;
+    for (const [type, def] of schema.definitions) {
+      for (const m of def.members.values()) {
+        const out = of(type, m.name);
+        const size = out.size;
+        const addAll = (xs: Set<string>): void => {
+          for (const x of xs) out.add(x);
+        };
+        if (m.kind === 'relation') {
+          for (const a of m.allowedTypes) {
+            const rel = a.relation === undefined || a.relation === '...' || a.wildcard ? '...' : a.relation;
+            out.add(`${a.type}#${rel}`);
+            if (rel !== '...') addAll(of(a.type, rel));
+          }
+        } else {
+          const expr = (e: PermissionExpr): void => {
+            switch (e.kind) {
+              case 'union':
+              case 'intersection':
+                e.children.forEach(expr);
+                return;
+              case 'exclusion':
+                expr(e.base);
+                return;
+              case 'computed':
+                addAll(of(type, e.name));
+                return;
+              case 'arrow': {
+                const ts = def.members.get(e.tupleset);
+                if (ts?.kind === 'relation') for (const a of ts.allowedTypes) addAll(of(a.type, e.computed));
+                return;
+              }
+              case 'self':
+                out.add(`${type}#...`);
+                return;
+              case 'nil':
+                return;
+            }
+          };
+          expr(m.expression);
+        }
+        if (out.size !== size) changed = true;
+      }
+    }
+  }
+  return of;
 }
 
 function maxP(a: Permissionship | undefined, b: Permissionship): Permissionship {

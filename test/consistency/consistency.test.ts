@@ -86,6 +86,7 @@ describe('the consistency suite itself', () => {
       expect(report.failures.some((f) => f.startsWith('lookup resources '))).toBe(true);
       expect(report.failures.some((f) => f.startsWith('assertion ') && f.includes('lookup resources'))).toBe(true);
       expect(report.failures.some((f) => f.includes('user:intruder') && f.includes('check gives no_permission'))).toBe(true);
+      expect(report.failures.some((f) => f.endsWith('subjects, which the schema cannot reach'))).toBe(true);
     } finally {
       await trellis.close();
     }
