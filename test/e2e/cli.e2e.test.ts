@@ -1,0 +1,96 @@
+/**
+ * The built CLI (`node bin/trellis.js`, after `npm run build`): a worked example on a datastore,
+ * the same against a `trellis serve` process, and one clear error line with a non-zero exit.
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const root = join(import.meta.dirname, '..', '..');
+const bin = join(root, 'bin', 'trellis.js');
+let dir: string;
+
+function trellis(...args: string[]): { code: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [bin, ...args], { cwd: dir, encoding: 'utf8', timeout: 60_000 });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+const SCHEMA = `definition user {}
+
+definition document {
+  relation viewer: user
+  permission view = viewer
+}
+`;
+
+beforeAll(() => {
+  expect(existsSync(join(root, 'dist', 'src', 'cli', 'main.js')), 'run `npm run build` before the CLI tests').toBe(true);
+  dir = mkdtempSync(join(tmpdir(), 'trellis-cli-'));
+  writeFileSync(join(dir, 'schema.zed'), SCHEMA);
+});
+
+afterAll(() => {
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('trellis CLI on a datastore', () => {
+  it('writes a schema and a relationship, checks and looks up', () => {
+    const ds = ['--datastore', join(dir, 'local.db')];
+    expect(trellis('schema', 'write', 'schema.zed', ...ds)).toMatchObject({ code: 0, stderr: '' });
+    expect(trellis('relationship', 'create', 'document:readme', 'viewer', 'user:alice', ...ds)).toMatchObject({ code: 0 });
+    expect(trellis('check', 'document:readme', 'view', 'user:alice', ...ds)).toEqual({ code: 0, stdout: 'true\n', stderr: '' });
+    expect(trellis('check', 'document:readme', 'view', 'user:bob', ...ds)).toEqual({ code: 0, stdout: 'false\n', stderr: '' });
+    expect(trellis('lookup-resources', 'document', 'view', 'user:alice', ...ds)).toEqual({ code: 0, stdout: 'readme\n', stderr: '' });
+    expect(trellis('relationship', 'read', 'document', ...ds).stdout).toBe('document:readme#viewer@user:alice\n');
+  });
+
+  it('fails with one clear line and exit status 1', () => {
+    const r = trellis('check', 'folder:x', 'view', 'user:alice', '--datastore', join(dir, 'local.db'));
+    expect(r).toEqual({ code: 1, stdout: '', stderr: 'error: object definition `folder` not found\n' });
+  });
+});
+
+describe('trellis serve and the CLI over gRPC', () => {
+  let server: ChildProcess | undefined;
+
+  afterAll(() => {
+    server?.kill('SIGKILL');
+  });
+
+  it('serves, answers the CLI, and shuts down cleanly on SIGTERM', async () => {
+    const proc = spawn(process.execPath, [bin, 'serve', '--datastore', 'memory', '--grpc-addr', '127.0.0.1:0', '--grpc-preshared-key', 'k1'], {
+      cwd: dir,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    server = proc;
+    let log = '';
+    const port = await new Promise<number>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`server did not start: ${log}`)), 30_000);
+      proc.stderr?.on('data', (b: Buffer) => {
+        log += b.toString('utf8');
+        const m = /"address":"127\.0\.0\.1:(\d+)"/.exec(log);
+        if (m) {
+          clearTimeout(timer);
+          resolve(Number(m[1]));
+        }
+      });
+    });
+    const remote = ['--endpoint', `localhost:${port}`, '--insecure', '--token', 'k1'];
+    expect(trellis('schema', 'write', 'schema.zed', ...remote)).toMatchObject({ code: 0 });
+    expect(trellis('relationship', 'touch', 'document:readme#viewer@user:carol', ...remote)).toMatchObject({ code: 0 });
+    expect(trellis('check', 'document:readme', 'view', 'user:carol', ...remote)).toEqual({ code: 0, stdout: 'true\n', stderr: '' });
+    expect(trellis('lookup-subjects', 'document:readme', 'view', 'user', ...remote).stdout).toBe('user:carol\n');
+    expect(trellis('check', 'document:readme', 'view', 'user:carol', '--endpoint', `localhost:${port}`, '--insecure', '--token', 'nope')).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: 'error: invalid preshared key: invalid token\n',
+    });
+    const exit = new Promise<number | null>((resolve) => proc.on('exit', (code) => resolve(code)));
+    proc.kill('SIGTERM');
+    expect(await exit).toBe(0);
+    expect(log).toContain('grpc server stopped');
+    expect(log).not.toContain('k1');
+  }, 120_000);
+});
