@@ -46,6 +46,32 @@ describe('runValidationFile', () => {
     expect(await problemsOf(text)).toEqual([]);
   });
 
+  it('lists subject sets met on the way, each with the relation that named it', async () => {
+    const text = [
+      'schema: |-',
+      '  definition user {}',
+      '  definition group {',
+      '    relation member: user | group#member',
+      '  }',
+      '  definition document {',
+      '    relation viewer: user | group#member',
+      '    permission view = viewer',
+      '  }',
+      'relationships: |-',
+      '  group:eng#member@user:tom',
+      '  group:all#member@group:eng#member',
+      '  document:d#viewer@group:all#member',
+      '  document:d#viewer@user:sarah',
+      'validation:',
+      '  document:d#view:',
+      '    - "[user:tom] is <group:eng#member>"',
+      '    - "[user:sarah#...] is <document:d#viewer>"',
+      '    - "[group:all#member] is <document:d#viewer>"',
+      '    - "[group:eng#member] is <group:all#member>"',
+    ].join('\n');
+    expect(await problemsOf(text)).toEqual([]);
+  });
+
   it('reports failed assertions with SpiceDB messages and their lines', async () => {
     const text = [
       ...SCHEMA,
