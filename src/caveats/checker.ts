@@ -32,17 +32,23 @@ interface Overload {
 
 let stdOverloads: Map<string, Overload[]> | undefined;
 
-/** Signatures of the library's standard functions, grouped by name (built once). */
+const ORDERING = new Set(['_<_', '_<=_', '_>_', '_>=_']);
+
+/**
+ * Signatures of the library's standard functions, grouped by name (built once). The library
+ * declares cross-type numeric orderings (`double < int`); cel-go only type-checks those with
+ * `CrossTypeNumericComparisons`, which SpiceDB does not enable, so they are left out here
+ * (values of `dyn` type still compare across numeric types at run time, as in cel-go).
+ */
 function overloadsOf(name: string): readonly Overload[] | undefined {
   if (stdOverloads === undefined) {
     stdOverloads = new Map();
     for (const f of celEnv().funcs) {
+      const args = f.arguments.map(fromLibraryType);
+      const [lhs, rhs] = args;
+      if (ORDERING.has(f.name) && lhs && rhs && !sameType(lhs, rhs)) continue;
       const list = stdOverloads.get(f.name) ?? [];
-      list.push({
-        target: f.target ? fromLibraryType(f.target) : undefined,
-        args: f.arguments.map(fromLibraryType),
-        result: fromLibraryType(f.result),
-      });
+      list.push({ target: f.target ? fromLibraryType(f.target) : undefined, args, result: fromLibraryType(f.result) });
       stdOverloads.set(f.name, list);
     }
   }

@@ -75,6 +75,9 @@ describe('compileCaveat', () => {
     [{ a: 'int', b: 'bool' }, 'b ? a : "x"', "found no matching overload for '_?_:_' applied to '(bool, int, string)'", 0],
     [{ a: 'int', b: 'bool' }, 'a && b', "found no matching overload for '_&&_' applied to '(int, bool)'", 0],
     [{ a: 'int' }, 'a.b == 1', "type 'int' does not support field selection", 1],
+    // SpiceDB does not enable cel-go's CrossTypeNumericComparisons.
+    [{ x: 'double' }, 'x > 1', "found no matching overload for '_>_' applied to '(double, int)'", 2],
+    [{ x: 'int' }, 'x <= 2u', "found no matching overload for '_<=_' applied to '(int, uint)'", 2],
   ] as const)('rejects ill-typed %j `%s`', (spec, expression, message, offset) => {
     expect(compileErrors(spec, expression)).toEqual([{ message, offset }]);
   });
@@ -120,7 +123,7 @@ describe('compileCaveat', () => {
     [{ x: 'int' }, 'type(x) == int'],
     [{ l: 'list<int>' }, 'l + [1] == [1, 1]'],
     [{ a: 'any' }, '{"a": a}.a == 1'],
-    [{ x: 'double' }, 'x > 1 && x < 2u'],
+    [{ x: 'double', m: 'map<any>' }, 'x > 1.0 && m.a < 2 && m.b >= 1.5'],
   ] as const)('accepts %j `%s`', (spec, expression) => {
     expect(compileOk(spec, expression).expression).toBe(expression);
   });

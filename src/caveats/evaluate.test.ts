@@ -170,7 +170,8 @@ describe('functions', () => {
     [{ a: 'any' }, '{"k": a, "j": 2}.k == "v" && type(a) == string', { a: 'v' }, T],
     [{ x: 'int' }, 'double(x) / 2.0 == 1.5 && string(x) == "3" && x % 2 == 1', { x: 3 }, T],
     [{ b: 'bytes' }, 'b + b"!" == b"hi!"', { b: 'aGk=' }, T],
-    [{ d: 'double', i: 'int' }, 'd > i && i < d + 1.0', { d: 2.5, i: 2 }, T],
+    [{ d: 'double', i: 'int' }, 'd > double(i) && i < int(d + 1.0)', { d: 2.5, i: 2 }, T],
+    [{ m: 'map<any>' }, 'm.a > 2 && m.a < 3u && m.a > 2.0', { m: { a: 2.5 } }, T],
     [{ u: 'uint' }, 'u > 3 && u == 4', { u: '4' }, T],
   ] as const)('%j `%s` with %j', (spec, expression, context, expected) => {
     expect(evalWith(spec, expression, context)).toEqual(expected);
