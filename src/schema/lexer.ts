@@ -121,6 +121,9 @@ const PUNCTUATION: readonly (readonly [string, TokenKind])[] = [
 const IDENT_CHAR = /[_\p{L}\p{N}]/u;
 
 export function isIdentifierChar(ch: string): boolean {
+  const c = ch.charCodeAt(0);
+  // ASCII fast path; the Unicode classes only matter beyond it.
+  if (c < 0x80) return (c >= 0x61 && c <= 0x7a) || (c >= 0x41 && c <= 0x5a) || (c >= 0x30 && c <= 0x39) || c === 0x5f;
   return IDENT_CHAR.test(ch);
 }
 
@@ -217,6 +220,12 @@ export function lex(text: string): LexResult {
     if (isIdentifierChar(full)) {
       let end = offset;
       while (end < text.length) {
+        const code = text.charCodeAt(end);
+        if (code < 0x80) {
+          if (!isIdentifierChar(text[end] as string)) break;
+          end++;
+          continue;
+        }
         const c = String.fromCodePoint(text.codePointAt(end) ?? 0);
         if (!isIdentifierChar(c)) break;
         end += c.length;
