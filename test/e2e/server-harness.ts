@@ -1,7 +1,7 @@
 /** Starts a real Trellis gRPC server in-process on a random loopback port, for end-to-end tests. */
 import { v1 } from '@authzed/authzed-node';
 import { Trellis } from '../../src/api/embedded/index.js';
-import { perTokenTrellis, singleTrellis, startServer, type RunningServer } from '../../src/api/grpc/index.js';
+import { perTokenTrellis, singleTrellis, startServer, type RunningServer, type ServerOptions } from '../../src/api/grpc/index.js';
 
 export interface Harness {
   readonly server: RunningServer;
@@ -11,7 +11,7 @@ export interface Harness {
 }
 
 export async function startHarness(
-  options: { keys?: string[]; testing?: boolean; datastore?: string; readOnly?: boolean; trellis?: Trellis } = {},
+  options: { keys?: string[]; testing?: boolean; datastore?: string; readOnly?: boolean; trellis?: Trellis; server?: Partial<ServerOptions> } = {},
 ): Promise<Harness> {
   const provider = options.testing
     ? perTokenTrellis(() => Trellis.open({ datastore: 'memory', quantizationMs: 0 }))
@@ -22,6 +22,7 @@ export async function startHarness(
     shutdownGraceMs: 2_000,
     ...(options.keys ? { presharedKeys: options.keys } : {}),
     ...(options.readOnly ? { readOnly: true } : {}),
+    ...options.server,
   });
   // authzed-node only attaches the bearer token in INSECURE_LOCALHOST_ALLOWED mode when the
   // endpoint literally starts with `localhost:`.
