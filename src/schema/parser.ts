@@ -22,18 +22,15 @@ import type {
   TypeRefNode,
   UseFlagNode,
 } from './ast.js';
-import { lex, type Token, type TokenKind } from './lexer.js';
+import type { Token, TokenKind } from './lexer.js';
+import { ParseAbort, TokenCursor } from './token-cursor.js';
 
 export interface ParseResult {
   readonly ast: FileNode;
   readonly diagnostics: readonly Diagnostic[];
 }
 
-const ALWAYS_KEYWORDS = ['definition', 'caveat', 'relation', 'permission', 'nil', 'with'];
 export const USE_FLAG_NAMES = ['expiration', 'import', 'partial', 'self', 'typechecking'] as const;
-
-/** Thrown to unwind to the nearest recovery point after a diagnostic was recorded. */
-class ParseAbort extends Error {}
 
 /** Deeper nesting than this is refused rather than risking the call stack. */
 const MAX_NESTING = 100;
@@ -53,121 +50,8 @@ export function parseSchema(text: string, source = 'schema'): ParseResult {
   }
 }
 
-class Parser {
-  private readonly tokens: readonly Token[];
-  private readonly diagnostics: Diagnostic[] = [];
-  private readonly keywords = new Set(ALWAYS_KEYWORDS);
-  private index = 0;
-  private depth = 0;
+class Parser extends TokenCursor {
   private sawDeclaration = false;
-
-  constructor(
-    private readonly text: string,
-    private readonly source: string,
-  ) {
-    const { tokens, errors } = lex(text);
-    this.tokens = tokens;
-    for (const e of errors) {
-      this.diagnostics.push({
-        message: e.message,
-        start: { line: e.start.line, column: e.start.column },
-        end: { line: e.end.line, column: e.end.column },
-        source,
-        snippet: e.snippet,
-        severity: 'error',
-        category: 'parse',
-      });
-    }
-  }
-
-  // ---- token helpers -------------------------------------------------------------------
-
-  private get tok(): Token {
-    return this.tokens[Math.min(this.index, this.tokens.length - 1)] as Token;
-  }
-
-  private get prev(): Token {
-    return this.tokens[Math.max(0, this.index - 1)] as Token;
-  }
-
-  private next(): Token {
-    const t = this.tok;
-    if (this.index < this.tokens.length - 1) this.index++;
-    return t;
-  }
-
-  private kindName(t: Token): string {
-    return t.kind === 'TokenTypeIdentifier' && this.keywords.has(t.value) ? 'TokenTypeKeyword' : t.kind;
-  }
-
-  private is(kind: TokenKind): boolean {
-    return this.tok.kind === kind;
-  }
-
-  private isKeyword(k: string, t: Token = this.tok): boolean {
-    return t.kind === 'TokenTypeIdentifier' && t.value === k && this.keywords.has(k);
-  }
-
-  private isTerminator(t: Token = this.tok): boolean {
-    return t.kind === 'TokenTypeSemicolon' || t.kind === 'TokenTypeSyntheticSemicolon' || t.kind === 'TokenTypeEOF';
-  }
-
-  private error(message: string, at: Token = this.tok): never {
-    this.report(message, at);
-    throw new ParseAbort(message);
-  }
-
-  private report(message: string, at: Token, end?: Token): void {
-    this.diagnostics.push({
-      message,
-      start: { line: at.start.line, column: at.start.column },
-      end: { line: (end ?? at).end.line, column: (end ?? at).end.column },
-      source: this.source,
-      ...(at.value && at.kind !== 'TokenTypeSyntheticSemicolon' ? { snippet: at.value } : {}),
-      severity: 'error',
-      category: 'parse',
-    });
-  }
-
-  private expect(kind: TokenKind): Token {
-    if (this.tok.kind !== kind) this.error(`Expected one of: [${kind}], found: ${this.kindName(this.tok)}`);
-    return this.next();
-  }
-
-  private expectKeyword(k: string): Token {
-    if (!this.isKeyword(k)) this.error(`Expected keyword ${k}, found token ${this.kindName(this.tok)}`);
-    return this.next();
-  }
-
-  private identifier(): Token {
-    const t = this.tok;
-    if (t.kind !== 'TokenTypeIdentifier' || this.keywords.has(t.value)) {
-      this.error(`Expected identifier, found token ${this.kindName(t)}`);
-    }
-    return this.next();
-  }
-
-  private typePath(): { name: string; span: Span } {
-    const first = this.identifier();
-    let name = first.value;
-    while (this.is('TokenTypeDiv')) {
-      this.next();
-      name += `/${this.identifier().value}`;
-    }
-    return { name, span: { start: first.start, end: this.prev.end } };
-  }
-
-  private span(start: Token): Span {
-    return { start: start.start, end: this.prev.end };
-  }
-
-  private statementTerminator(): void {
-    if (this.isTerminator()) {
-      if (!this.is('TokenTypeEOF')) this.next();
-      return;
-    }
-    this.error(`Expected end of statement or definition, found: ${this.kindName(this.tok)}`);
-  }
 
   // ---- top level -----------------------------------------------------------------------
 
