@@ -52,6 +52,62 @@ describe('trellis CLI on a datastore', () => {
   });
 });
 
+describe('trellis import and export', () => {
+  it('imports a validation file, exports JSONL, and imports that elsewhere', () => {
+    writeFileSync(
+      join(dir, 'data.yaml'),
+      `schema: |\n${SCHEMA.split('\n').map((l) => `  ${l}`).join('\n')}\nrelationships: |\n  document:one#viewer@user:ann\n  // a comment\n  document:two#viewer@user:ann\n`,
+    );
+    expect(trellis('import', 'data.yaml', '--datastore', join(dir, 'a.db'))).toEqual({ code: 0, stdout: 'imported 2 relationships and the schema\n', stderr: '' });
+    const exported = trellis('export', '--format', 'jsonl', '--datastore', join(dir, 'a.db'));
+    expect(exported.stdout).toBe('{"relationship":"document:one#viewer@user:ann"}\n{"relationship":"document:two#viewer@user:ann"}\n');
+    writeFileSync(join(dir, 'data.jsonl'), exported.stdout);
+    const b = ['--datastore', join(dir, 'b.db')];
+    expect(trellis('schema', 'write', 'schema.zed', ...b).code).toBe(0);
+    expect(trellis('import', 'data.jsonl', ...b).stdout).toBe('imported 2 relationships\n');
+    expect(trellis('lookup-resources', 'document', 'view', 'user:ann', ...b).stdout.split('\n').sort()).toEqual(['', 'one', 'two']);
+  }, 120_000);
+});
+
+async function startProcess(args: string[], addresses: number): Promise<{ proc: ChildProcess; ports: number[]; log: () => string }> {
+  const proc = spawn(process.execPath, [bin, ...args], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+  let log = '';
+  const ports = await new Promise<number[]>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`server did not start: ${log}`)), 30_000);
+    proc.stderr?.on('data', (b: Buffer) => {
+      log += b.toString('utf8');
+      const found = [...log.matchAll(/"address":"127\.0\.0\.1:(\d+)"/g)].map((m) => Number(m[1]));
+      if (found.length >= addresses) {
+        clearTimeout(timer);
+        resolve(found);
+      }
+    });
+  });
+  return { proc, ports, log: () => log };
+}
+
+describe('trellis serve-testing', () => {
+  it('isolates tokens and serves a read-only port', async () => {
+    const { proc, ports } = await startProcess(['serve-testing', '--grpc-addr', '127.0.0.1:0', '--readonly-grpc-addr', '127.0.0.1:0'], 2);
+    try {
+      const [rw, ro] = ports;
+      expect(trellis('schema', 'write', 'schema.zed', '--endpoint', `localhost:${rw}`, '--insecure', '--token', 'tenant-a')).toMatchObject({ code: 0 });
+      expect(trellis('schema', 'read', '--endpoint', `localhost:${rw}`, '--insecure', '--token', 'tenant-b')).toEqual({
+        code: 1,
+        stdout: '',
+        stderr: 'error: no schema has been defined; please call WriteSchema to start\n',
+      });
+      expect(trellis('schema', 'write', 'schema.zed', '--endpoint', `localhost:${ro}`, '--insecure', '--token', 'tenant-a')).toEqual({
+        code: 1,
+        stdout: '',
+        stderr: 'error: service read-only\n',
+      });
+    } finally {
+      proc.kill('SIGTERM');
+    }
+  }, 120_000);
+});
+
 describe('trellis serve and the CLI over gRPC', () => {
   let server: ChildProcess | undefined;
 
