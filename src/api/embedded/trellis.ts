@@ -3,7 +3,7 @@
  * applications and by the gRPC server alike. It owns the validated write path, reads and
  * exports with cursors, Watch, and the request limits; permission questions go to the engine.
  */
-import { ContextTooLargeError, InvalidArgumentError, SchemaNotFoundError, SchemaWouldOrphanError, TooManyChecksError, ExceedsMaximumLimitError } from '../../core/index.js';
+import { ContextTooLargeError, ExceedsMaximumLimitError, InvalidArgumentError, SchemaNotFoundError, SchemaWouldOrphanError, TooManyChecksError } from '../../core/index.js';
 import type { JsonObject, RelationshipFilter, Revision } from '../../core/index.js';
 import { createEngine } from '../../engine/index.js';
 import type {
