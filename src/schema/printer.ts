@@ -1,22 +1,45 @@
 /**
  * The canonical printer, modelled on SpiceDB's generator (what ReadSchema returns): `use`
- * lines, then caveats, then definitions, each sorted by name; tab indentation; comments
+ * lines for flags in use, then caveats, then definitions, each sorted by name; tab indentation; comments
  * re-emitted; caveat parameters sorted by name; every nested operation parenthesised.
  */
 import { formatCaveatType } from '../caveats/index.js';
 import { lex } from './lexer.js';
 import { sourceForAllowedType } from './allowed-type.js';
-import { assertNever, type AllowedType, type CaveatDefinition, type Definition, type PermissionExpr, type Schema } from './model.js';
+import { assertNever, type AllowedType, type CaveatDefinition, type Definition, type PermissionExpr, type Schema, type UseFlag } from './model.js';
 
 const MAX_SINGLE_LINE_COMMENT = 70;
 
 export function printSchema(schema: Schema): string {
   const blocks: string[] = [];
-  const flags = [...schema.flags].sort();
+  const flags = flagsInUse(schema);
   if (flags.length > 0) blocks.push(flags.map((f) => `use ${f}`).join('\n'));
   for (const c of [...schema.caveats.values()].sort(byName)) blocks.push(printCaveat(c));
   for (const d of [...schema.definitions.values()].sort(byName)) blocks.push(printDefinition(d));
   return blocks.length > 0 ? `${blocks.join('\n\n')}\n` : '';
+}
+
+/**
+ * Like SpiceDB, which regenerates the text from stored definitions, only flags something relies
+ * on are printed; `partial` never is, as partials are already spliced in.
+ */
+export function flagsInUse(schema: Schema): UseFlag[] {
+  const used = new Set<UseFlag>();
+  const usesSelf = (e: PermissionExpr): boolean =>
+    e.kind === 'self' ||
+    ((e.kind === 'union' || e.kind === 'intersection') && e.children.some(usesSelf)) ||
+    (e.kind === 'exclusion' && (usesSelf(e.base) || usesSelf(e.subtract)));
+  for (const d of schema.definitions.values()) {
+    for (const m of d.members.values()) {
+      if (m.kind === 'relation') {
+        if (m.allowedTypes.some((t) => t.expiration)) used.add('expiration');
+      } else {
+        if (usesSelf(m.expression)) used.add('self');
+        if (m.typeAnnotation) used.add('typechecking');
+      }
+    }
+  }
+  return [...used].sort();
 }
 
 function byName(a: { name: string }, b: { name: string }): number {

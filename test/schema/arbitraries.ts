@@ -132,7 +132,9 @@ export const schemaArb: fc.Arbitrary<Schema> = shapeArb.chain((shape) => {
         compiled: undefined as never,
       });
     }
-    const flags = new Set<UseFlag>(shape.expiration ? ['expiration'] : []);
+    // The canonical print declares only the flags something uses.
+    const usesExpiration = defs.some((d) => [...d.members.values()].some((m) => m.kind === 'relation' && m.allowedTypes.some((t) => t.expiration)));
+    const flags = new Set<UseFlag>(usesExpiration ? ['expiration'] : []);
     return { definitions: new Map(defs.map((d) => [d.name, d])), caveats, flags };
   });
 });
