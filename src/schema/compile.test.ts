@@ -11,7 +11,7 @@ definition folder { relation viewer: user; }
 definition document {
 	relation parent: folder
 	relation viewer: user | user:* | folder#viewer | folder#...
-	permission view = viewer + parent->viewer + parent.all(viewer) + (viewer & nil) - viewer
+	permission view = viewer + parent->viewer + parent.all(viewer) + parent.any(viewer) + (viewer & nil) - viewer
 }`);
     const doc = s.definitions.get('document');
     expect([...(doc?.members.keys() ?? [])]).toEqual(['parent', 'viewer', 'view']);
@@ -29,6 +29,7 @@ definition document {
           { kind: 'computed', name: 'viewer' },
           { kind: 'arrow', tupleset: 'parent', computed: 'viewer', mode: 'any' },
           { kind: 'arrow', tupleset: 'parent', computed: 'viewer', mode: 'all' },
+          { kind: 'arrow', tupleset: 'parent', computed: 'viewer', mode: 'any', explicitAny: true },
           { kind: 'intersection', children: [{ kind: 'computed', name: 'viewer' }, { kind: 'nil' }] },
         ],
       },

@@ -67,7 +67,14 @@ export type PermissionExpr =
   /** A relation or permission of the same definition. */
   | { readonly kind: 'computed'; readonly name: string }
   /** `tupleset->computed` (`any`, also written `.any(computed)`) or `tupleset.all(computed)`. */
-  | { readonly kind: 'arrow'; readonly tupleset: string; readonly computed: string; readonly mode: 'any' | 'all' }
+  | {
+      readonly kind: 'arrow';
+      readonly tupleset: string;
+      readonly computed: string;
+      readonly mode: 'any' | 'all';
+      /** Written `tupleset.any(computed)` rather than `tupleset->computed` (same meaning; kept for printing). */
+      readonly explicitAny?: true;
+    }
   | { readonly kind: 'nil' }
   | { readonly kind: 'self' };
 

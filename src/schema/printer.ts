@@ -94,7 +94,8 @@ export function printExpr(e: PermissionExpr): string {
     case 'computed':
       return e.name;
     case 'arrow':
-      return e.mode === 'all' ? `${e.tupleset}.all(${e.computed})` : `${e.tupleset}->${e.computed}`;
+      if (e.mode === 'all') return `${e.tupleset}.all(${e.computed})`;
+      return e.explicitAny ? `${e.tupleset}.any(${e.computed})` : `${e.tupleset}->${e.computed}`;
     case 'nil':
       return 'nil';
     case 'self':

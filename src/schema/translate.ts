@@ -266,7 +266,13 @@ export function translateExpr(node: ExprNode, sourceMap: SourceMap, report: (msg
         report('Nested arrows not yet supported', node);
         out = { kind: 'nil' };
       } else {
-        out = { kind: 'arrow', tupleset: node.left.name, computed: node.right, mode: node.fn === 'all' ? 'all' : 'any' };
+        out = {
+          kind: 'arrow',
+          tupleset: node.left.name,
+          computed: node.right,
+          mode: node.fn === 'all' ? 'all' : 'any',
+          ...(node.fn === 'any' ? { explicitAny: true as const } : {}),
+        };
       }
       break;
     case 'nil':

@@ -55,8 +55,14 @@ function exprArb(members: readonly string[], arrows: readonly string[], depth: n
   if (members.length > 0) leaves.push(fc.constantFrom(...members).map((name): PermissionExpr => ({ kind: 'computed', name })));
   if (arrows.length > 0) {
     leaves.push(
-      fc.tuple(fc.constantFrom(...arrows), fc.constantFrom('any', 'all')).map(
-        ([computed, mode]): PermissionExpr => ({ kind: 'arrow', tupleset: 'parent', computed, mode: mode as 'any' | 'all' }),
+      fc.tuple(fc.constantFrom(...arrows), fc.constantFrom('arrow', 'any', 'all')).map(
+        ([computed, fn]): PermissionExpr => ({
+          kind: 'arrow',
+          tupleset: 'parent',
+          computed,
+          mode: fn === 'all' ? 'all' : 'any',
+          ...(fn === 'any' ? { explicitAny: true as const } : {}),
+        }),
       ),
     );
   }
