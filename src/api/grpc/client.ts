@@ -11,6 +11,8 @@ export interface ClientOptions {
   readonly token?: string;
   /** Plaintext connection (no TLS). */
   readonly insecure?: boolean;
+  /** PEM CA certificate to trust instead of the system roots (self-signed servers). */
+  readonly caCertificate?: Buffer;
   /** Per-call deadline in ms (default none). */
   readonly timeoutMs?: number;
 }
@@ -46,7 +48,7 @@ function wrap(err: ServiceError): RemoteCallError {
 
 export function channelCredentials(options: ClientOptions): ChannelCredentials {
   if (options.insecure) return credentials.createInsecure();
-  const base = credentials.createSsl();
+  const base = credentials.createSsl(options.caCertificate ?? null);
   if (!options.token) return base;
   const md = new Metadata();
   md.set('authorization', `Bearer ${options.token}`);

@@ -3,6 +3,7 @@
  * or directly on a datastore (`--datastore`) through the embedded Trellis. Both sides offer the
  * same domain-level methods, so each command is written once.
  */
+import { readFileSync } from 'node:fs';
 import { Option, type Command } from 'commander';
 import { Trellis } from '../../api/embedded/index.js';
 import { RemoteTrellis } from '../../api/grpc/index.js';
@@ -30,6 +31,7 @@ export interface BackendOptions {
   endpoint?: string;
   token?: string;
   insecure?: boolean;
+  certificatePath?: string;
   datastore?: string;
 }
 
@@ -41,6 +43,7 @@ export function addBackendOptions(cmd: Command): Command {
     .addOption(new Option('--endpoint <host:port>', 'server to talk to').env('TRELLIS_ENDPOINT').default('localhost:50051'))
     .addOption(new Option('--token <token>', 'bearer token (preshared key) for the server').env('TRELLIS_TOKEN'))
     .option('--insecure', 'connect without TLS')
+    .option('--certificate-path <file>', 'PEM CA certificate to trust for the server (self-signed TLS)')
     .option('--datastore <spec>', "work directly on a datastore instead of a server: 'memory', a SQLite path or a postgres:// URL");
 }
 
@@ -124,6 +127,7 @@ export async function openBackend(opts: BackendOptions): Promise<CliBackend> {
   return new RemoteTrellis(opts.endpoint ?? 'localhost:50051', {
     ...(opts.token ? { token: opts.token } : {}),
     ...(opts.insecure ? { insecure: true } : {}),
+    ...(opts.certificatePath ? { caCertificate: readFileSync(opts.certificatePath) } : {}),
   });
 }
 
