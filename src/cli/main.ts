@@ -31,7 +31,3 @@ export async function main(argv: readonly string[]): Promise<number> {
     return 1;
   }
 }
-
-// Run when executed as the CLI entry point (bin/trellis.js imports this module).
-const code = await main(process.argv.slice(2));
-if (code !== 0) process.exitCode = code;
