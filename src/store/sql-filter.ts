@@ -18,6 +18,8 @@ export interface SqlDialect {
   inList(column: string, values: readonly string[], p: SqlParams): string;
   /** An expression for the datastore clock in epoch milliseconds. */
   nowMs(p: SqlParams): string;
+  /** The FROM target for a filter, where a dialect needs to steer its planner to an index. */
+  source?(filter: RelationshipFilter): string;
 }
 
 export const REL_COLUMNS =
@@ -118,7 +120,7 @@ export function buildSelect(spec: SelectSpec, d: SqlDialect, columns = REL_COLUM
   if (!where) return undefined;
   where.push(aliveAt(spec.revision, p), notExpired(d.nowMs(p)));
   if (spec.after) where.push(afterClause(spec.after, spec.order, p));
-  let sql = `SELECT ${columns} FROM relationships WHERE ${where.join(' AND ')} ORDER BY ${orderBy(spec.order)}`;
+  let sql = `SELECT ${columns} FROM ${d.source?.(spec.filter) ?? 'relationships'} WHERE ${where.join(' AND ')} ORDER BY ${orderBy(spec.order)}`;
   if (spec.limit !== undefined) sql += ` LIMIT ${p.add(spec.limit)}`;
   return { sql, values: p.values };
 }
@@ -128,5 +130,5 @@ export function buildCount(filter: RelationshipFilter, revision: number, d: SqlD
   const where = filterConditions(filter, d, p);
   if (!where) return undefined;
   where.push(aliveAt(revision, p), notExpired(d.nowMs(p)));
-  return { sql: `SELECT count(*) AS n FROM relationships WHERE ${where.join(' AND ')}`, values: p.values };
+  return { sql: `SELECT count(*) AS n FROM ${d.source?.(filter) ?? 'relationships'} WHERE ${where.join(' AND ')}`, values: p.values };
 }

@@ -38,7 +38,7 @@ export async function bundleFixture(entry: string): Promise<string> {
 
 export interface Child {
   readonly process: ChildProcessWithoutNullStreams;
-  /** Resolves with the next stdout line matching `pattern` (rejects on exit or after `timeoutMs`). */
+  /** Resolves with the first stdout line matching `pattern`, seen or still to come (rejects on exit or after `timeoutMs`). */
   waitFor(pattern: RegExp, timeoutMs?: number): Promise<RegExpMatchArray>;
   readonly lines: string[];
   exited: Promise<number | null>;
@@ -57,13 +57,19 @@ export function startChild(script: string, args: readonly string[]): Child {
       if (m) waiters.splice(i, 1)[0]!.resolve(m);
     }
   });
-  const exited = new Promise<number | null>((resolve) => proc.on('exit', (code) => resolve(code)));
+  // 'close' (not 'exit'): stdout is drained by then, so no final line is lost.
+  const exited = new Promise<number | null>((resolve) => proc.on('close', (code) => resolve(code)));
   return {
     process: proc,
     lines,
     exited,
     waitFor(pattern, timeoutMs = 20_000) {
       return new Promise((resolve, reject) => {
+        // The line may have arrived before anyone asked for it.
+        for (const line of lines) {
+          const m = line.match(pattern);
+          if (m) return resolve(m);
+        }
         const timer = setTimeout(() => reject(new Error(`child: timed out waiting for ${pattern}; stderr: ${stderr}`)), timeoutMs);
         void exited.then((code) => {
           clearTimeout(timer);

@@ -726,6 +726,34 @@ export function runStoreConformance(name: string, factory: StoreFactory, options
         expect(await readAll(s)).toEqual(['document:x#viewer@user:tom']);
         expect(await s.headRevision()).toBe(2);
       });
+      test('a duplicate across bulk calls of one transaction fails, on an empty store and after other writes', async () => {
+        const s = await fresh();
+        const message = 'could not CREATE relationship `document:d1#viewer@user:tom`, as it already existed. If this is persistent, please switch to TOUCH operations or specify a precondition';
+        await expectError(
+          s.write(async (tx) => {
+            await tx.bulkCreate([rel('document:d1#viewer@user:tom'), rel('document:d2#viewer@user:tom')]);
+            await tx.bulkCreate([rel('document:d3#viewer@user:tom'), rel('document:d1#viewer@user:tom[c1]')]);
+          }),
+          RelationshipAlreadyExistsError,
+          message,
+        );
+        await expectError(
+          s.write(async (tx) => {
+            await tx.bulkCreate([rel('document:d0#viewer@user:tom')]);
+            await tx.apply([op('create', 'document:d1#viewer@user:tom')]);
+            await tx.bulkCreate([rel('document:d1#viewer@user:tom')]);
+          }),
+          RelationshipAlreadyExistsError,
+          message,
+        );
+        const { result } = await s.write(async (tx) => {
+          await tx.bulkCreate([rel('document:d1#viewer@user:tom')]);
+          await tx.apply([op('delete', 'document:d1#viewer@user:tom')]);
+          return tx.bulkCreate([rel('document:d1#viewer@user:tom[c2]')]);
+        });
+        expect(result).toBe(1);
+        expect(await readAll(s)).toEqual(['document:d1#viewer@user:tom[c2]']);
+      });
     });
 
     category('concurrency', () => {

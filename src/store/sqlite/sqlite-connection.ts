@@ -42,6 +42,13 @@ export function sqliteDialect(clock: () => number): SqlDialect {
     return `${column} IN (${marks.join(', ')})`;
   },
   nowMs: (p) => p.add(clock()),
+  // Without statistics SQLite prefers the primary key for (resource type, relation) even when
+  // the subject ids pin down a handful of rows in the subject index: reverse lookups took
+  // tens of milliseconds at 100k rows instead of microseconds.
+  source: (f) =>
+    f.subject?.type && f.subject.ids !== undefined && f.resourceIds === undefined && !f.resourceIdPrefix
+      ? 'relationships INDEXED BY relationships_by_subject'
+      : 'relationships',
   };
 }
 
