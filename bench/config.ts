@@ -8,6 +8,8 @@ import type { StressOptions } from './datasets/stress.js';
 
 export interface BenchConfig {
   readonly mode: 'quick' | 'full';
+  /** A section running longer than this is abandoned and reported (see Recorder.section). */
+  readonly sectionTimeoutMs: number;
   /** Time budget of one timed loop, ms. */
   readonly budgetMs: number;
   /** Warm-up operations before each timed loop. */
@@ -44,6 +46,7 @@ export function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv = proc
   return {
     mode: full ? 'full' : 'quick',
     budgetMs: full ? 3000 : 800,
+    sectionTimeoutMs: full ? 30 * 60_000 : 100_000,
     warmup: full ? 200 : 50,
     maxIterations: full ? 200_000 : 50_000,
     docsSizes: sizes ?? (full ? [10_000, 100_000, 1_000_000, ...(huge ? [10_000_000] : [])] : [10_000, 100_000]),

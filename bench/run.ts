@@ -25,6 +25,7 @@ async function runAll(cfg: BenchConfig, rec: Recorder): Promise<unknown> {
     for (const size of cfg.docsSizes) {
       await rec.section(`docs-${sizeLabel(size)} sqlite`, () =>
         runDocs(rec, cfg, { size, backend: 'sqlite', datastore: sqlitePath(cfg, `docs-${size}`), sideBySide: true, withPeers: cfg.peerSizes.includes(size) }),
+        cfg.sectionTimeoutMs,
       );
     }
     if (cfg.postgresUrl) {
@@ -37,19 +38,19 @@ async function runAll(cfg: BenchConfig, rec: Recorder): Promise<unknown> {
           } finally {
             await db.drop();
           }
-        });
+        }, cfg.sectionTimeoutMs);
       }
     } else {
       rec.problem('Postgres rows skipped: TRELLIS_TEST_POSTGRES_URL is unset');
     }
   }
-  if (wants(cfg, 'orgs')) for (const size of cfg.orgsSizes) await rec.section(`orgs-${sizeLabel(size)} sqlite`, () => runOrgs(rec, cfg, size));
-  if (wants(cfg, 'stress')) await rec.section('stress sqlite', () => runStress(rec, cfg));
-  if (wants(cfg, 'grpc')) await rec.section('grpc', () => runGrpc(rec, cfg));
+  if (wants(cfg, 'orgs')) for (const size of cfg.orgsSizes) await rec.section(`orgs-${sizeLabel(size)} sqlite`, () => runOrgs(rec, cfg, size), cfg.sectionTimeoutMs);
+  if (wants(cfg, 'stress')) await rec.section('stress sqlite', () => runStress(rec, cfg), cfg.sectionTimeoutMs);
+  if (wants(cfg, 'grpc')) await rec.section('grpc', () => runGrpc(rec, cfg), cfg.sectionTimeoutMs);
   let store: unknown;
   if (wants(cfg, 'store')) await rec.section('store', async () => {
     store = await runStore(rec, cfg);
-  });
+  }, cfg.sectionTimeoutMs);
   return store;
 }
 

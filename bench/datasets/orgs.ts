@@ -2,7 +2,7 @@
  * The GitHub-like dataset: organizations with admins and members, nested teams, repositories
  * with roles granted to users and teams, and org-level roles reaching every repository.
  */
-import type { Relationship } from '../../src/core/index.js';
+import { relationshipKey, type Relationship } from '../../src/core/index.js';
 import { createRng } from './rng.js';
 import { rel, sizeLabel, type CheckQuestion, type Dataset } from './dataset.js';
 
@@ -49,8 +49,14 @@ export function generateOrgs(options: OrgsOptions): Dataset {
   const usersPerOrg = 100;
   const teamsPerOrg = 20;
   const out: Relationship[] = [];
+  const seen = new Set<string>();
+  // Random picks can repeat a (resource, relation, subject); a dataset must not.
   const push = (r: Relationship): void => {
-    if (out.length < n) out.push(r);
+    const key = relationshipKey(r);
+    if (out.length < n && !seen.has(key)) {
+      seen.add(key);
+      out.push(r);
+    }
   };
   const user = (o: number): string => `o${o}u${rng.int(usersPerOrg)}`;
   for (let o = 0; o < orgs; o++) {

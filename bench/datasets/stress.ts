@@ -16,6 +16,15 @@ export interface StressOptions {
   readonly wideFolders: readonly number[];
 }
 
+/** The big group and its two probes (1/100 and 1/25 of its size): [group id, members]. */
+export function bigGroups(members: number): [string, number][] {
+  return [
+    ['big', members],
+    ['probe-a', Math.max(1, Math.floor(members / 100))],
+    ['probe-b', Math.max(1, Math.floor(members / 25))],
+  ];
+}
+
 export function chainDocument(depth: number): string {
   return `chain-${depth}`;
 }
@@ -39,8 +48,12 @@ export function generateStress(options: StressOptions): Dataset {
     out.push(rel('group', `c${depth}-${depth - 1}`, 'member', 'user', `chain-user-${depth}`));
     questions.push({ resource: { type: 'document', id: chainDocument(depth) }, permission: 'view', subject: { type: 'user', id: `chain-user-${depth}` } });
   }
-  out.push(rel('document', 'big-doc', 'viewer', 'group', 'big', 'member'));
-  for (let i = 0; i < options.bigGroupMembers; i++) out.push(rel('group', 'big', 'member', 'user', `big-${i}`));
+  // Two smaller copies of the big group let the suite see how lookup cost grows before it
+  // commits to the full-size lookup.
+  for (const [group, members] of bigGroups(options.bigGroupMembers)) {
+    out.push(rel('document', `${group}-doc`, 'viewer', 'group', group, 'member'));
+    for (let i = 0; i < members; i++) out.push(rel('group', group, 'member', 'user', `${group}-${i}`));
+  }
   for (const size of options.wideFolders) {
     const folder = wideFolder(size);
     out.push(rel('folder', folder, 'viewer', 'user', wideReader(size)));

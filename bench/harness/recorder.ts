@@ -49,15 +49,27 @@ export class Recorder {
     this.log(line);
   }
 
-  /** Runs one section; an exception becomes a recorded problem, not the end of the run. */
-  async section(name: string, fn: () => Promise<void>): Promise<void> {
+  /**
+   * Runs one section; an exception becomes a recorded problem, not the end of the run. A section
+   * that overruns `timeoutMs` is abandoned (reported; its rows so far are kept) so one pathological
+   * operation cannot hold the whole run hostage. Its work may continue in the background until
+   * the process exits, so later figures can be disturbed: the problem says so.
+   */
+  async section(name: string, fn: () => Promise<void>, timeoutMs = Infinity): Promise<void> {
     const t0 = Date.now();
     this.log(`[${name}]`);
+    let timer: NodeJS.Timeout | undefined;
     try {
-      await fn();
+      const overrun = new Promise<never>((_, reject) => {
+        if (Number.isFinite(timeoutMs)) {
+          timer = setTimeout(() => reject(new Error(`abandoned after ${(timeoutMs / 1000).toFixed(0)} s; figures after it may be disturbed by its unfinished work`)), timeoutMs);
+        }
+      });
+      await Promise.race([fn(), overrun]);
     } catch (e) {
       this.problem(`${name}: ${e instanceof Error ? (e.stack ?? e.message).split('\n').slice(0, 3).join(' / ') : String(e)}`);
     } finally {
+      clearTimeout(timer);
       this.log(`[${name}] ${((Date.now() - t0) / 1000).toFixed(1)} s`);
       globalThis.gc?.();
     }

@@ -4,6 +4,7 @@
  * floors, baselines and peers side by side on the same questions.
  */
 import path from 'node:path';
+import type { Consistency } from '../../src/engine/index.js';
 import type { BenchConfig } from '../config.js';
 import { sizeLabel, type CheckQuestion, type Dataset } from '../datasets/dataset.js';
 import { generateDocs, moreDocsQuestions } from '../datasets/docs.js';
@@ -69,7 +70,7 @@ export async function runDocs(rec: Recorder, cfg: BenchConfig, o: DocsRunOptions
     rec.point(`trellis cache off${series}`, o.size, coldRun.measurement.latency.p50Us);
 
     await measureMixed(rec, cfg, ctx, warm, dataset, graph);
-    await measureBulk(rec, cfg, ctx, cold, dataset.questions, reference);
+    await measureBulk(rec, cfg, ctx, cold, dataset.questions, reference, { kind: 'at_least_as_fresh', token });
     await measureLookupResources(rec, ctx, warm, dataset.questions.slice(0, 40).map((q) => q.subject), graph, opts);
     await measureLookupSubjects(rec, ctx, warm, dataset.questions.slice(0, 40).map((q) => q.resource), opts);
 
@@ -109,14 +110,22 @@ async function measureMixed(rec: Recorder, cfg: BenchConfig, ctx: RowContext, tr
 
 const BULK = 100;
 
-async function measureBulk(rec: Recorder, cfg: BenchConfig, ctx: RowContext, trellis: Trellis, questions: readonly CheckQuestion[], reference: readonly boolean[]): Promise<void> {
+async function measureBulk(
+  rec: Recorder,
+  cfg: BenchConfig,
+  ctx: RowContext,
+  trellis: Trellis,
+  questions: readonly CheckQuestion[],
+  reference: readonly boolean[],
+  consistency: Consistency,
+): Promise<void> {
   const batches = Math.floor(questions.length / BULK);
   let wrong = 0;
   const m = await measure(
     async (i) => {
       const b = i % batches;
       const items = questions.slice(b * BULK, (b + 1) * BULK);
-      const res = await trellis.checkBulk({ items });
+      const res = await trellis.checkBulk({ items, consistency });
       res.results.forEach((r, k) => {
         if (!r.ok || (r.permissionship === 'has_permission') !== reference[b * BULK + k]) wrong++;
       });

@@ -5,13 +5,13 @@
  */
 import type { BenchConfig } from '../config.js';
 import { sizeLabel, type CheckQuestion } from '../datasets/dataset.js';
-import { chainDocument, generateStress, wideFolder, wideReader } from '../datasets/stress.js';
+import { bigGroups, chainDocument, generateStress, wideFolder, wideReader } from '../datasets/stress.js';
 import { measureChecks } from '../harness/check-loop.js';
 import { measure, measureOnce } from '../harness/measure.js';
 import type { Recorder } from '../harness/recorder.js';
 import { measuredRow, type RowContext } from '../harness/rows.js';
 import { openTrellis, trellisCheckSystem, type Trellis } from '../systems/trellis-system.js';
-import { countLookupResources, measureLookupSubjects } from './lookups.js';
+import { countLookupResources, countLookupSubjects, measureLookupSubjects } from './lookups.js';
 import { sqlitePath } from './docs-suite.js';
 
 export async function runStress(rec: Recorder, cfg: BenchConfig): Promise<void> {
@@ -49,10 +49,18 @@ export async function runStress(rec: Recorder, cfg: BenchConfig): Promise<void> 
       permission: 'view',
       subject: { type: 'user', id: `big-${(i * 7919) % cfg.stress.bigGroupMembers}` },
     }));
+    const bigLabel = sizeLabel(cfg.stress.bigGroupMembers);
     const big = await measureChecks(ctx.section, coldSystem, members, members.map(() => true), opts);
     if (big.report) rec.crossChecked(big.report);
     rec.add(measuredRow(ctx, `check via a ${sizeLabel(cfg.stress.bigGroupMembers)}-member group, cache off`, 'trellis', big.measurement, flag(big.report)));
-    await measureLookupSubjects(rec, ctx, warm, [{ type: 'document', id: 'big-doc' }], { ...opts, budgetMs: cfg.budgetMs }, `trellis lookup subjects of a ${sizeLabel(cfg.stress.bigGroupMembers)}-member group`);
+    const lsName = `trellis lookup subjects of a ${bigLabel}-member group`;
+    const predictedMs = await predictLookupSubjectsMs(warm, cfg.stress.bigGroupMembers);
+    if (predictedMs.ms > cfg.sectionTimeoutMs / 4) {
+      rec.add({ ...ctx, name: lsName, system: 'trellis', throughput: 0, operations: 0, unit: 'subjects/s', status: 'skipped', note: `predicted ${(predictedMs.ms / 1000).toFixed(0)} s for one lookup (${predictedMs.how})` });
+      rec.problem(`stress: ${lsName} skipped, predicted ${(predictedMs.ms / 1000).toFixed(0)} s (${predictedMs.how})`);
+    } else {
+      await measureLookupSubjects(rec, ctx, warm, [{ type: 'document', id: 'big-doc' }], { ...opts, warmup: 0, budgetMs: cfg.budgetMs }, lsName);
+    }
 
     for (const size of cfg.stress.wideFolders) {
       const reader = { type: 'user', id: wideReader(size) };
@@ -60,7 +68,7 @@ export async function runStress(rec: Recorder, cfg: BenchConfig): Promise<void> 
       const m = await measure(async () => {
         const n = await countLookupResources(warm, 'document', 'view', reader);
         if (n !== size) wrongCount++;
-      }, { warmup: 1, iterations: cfg.maxIterations, budgetMs: cfg.budgetMs });
+      }, { warmup: size > 10_000 ? 0 : 1, iterations: cfg.maxIterations, budgetMs: cfg.budgetMs });
       rec.add(
         measuredRow(ctx, `trellis lookup resources, ${sizeLabel(size)} results (wide arrow)`, 'trellis', m, {
           unit: 'results/s',
@@ -82,6 +90,24 @@ export async function runStress(rec: Recorder, cfg: BenchConfig): Promise<void> 
     await cold?.close();
     await warm.close();
   }
+}
+
+/**
+ * Times lookup subjects on the two probe groups (1/100 and 1/25 of the big one) and extrapolates
+ * with the observed growth exponent, so a super-linear lookup is reported instead of run for an hour.
+ */
+async function predictLookupSubjectsMs(trellis: Trellis, members: number): Promise<{ ms: number; how: string }> {
+  const [, [, a], [, b]] = bigGroups(members) as [[string, number], [string, number], [string, number]];
+  const time = async (group: string): Promise<number> => {
+    const t0 = performance.now();
+    await countLookupSubjects(trellis, { type: 'document', id: `${group}-doc` }, 'view', 'user');
+    return Math.max(0.01, performance.now() - t0);
+  };
+  const ta = await time('probe-a');
+  const tb = await time('probe-b');
+  const exponent = Math.max(1, Math.log(tb / ta) / Math.log(b / a));
+  const ms = tb * (members / b) ** exponent;
+  return { ms, how: `${sizeLabel(a)} members: ${ta.toFixed(0)} ms, ${sizeLabel(b)}: ${tb.toFixed(0)} ms, growth exponent ${exponent.toFixed(2)}` };
 }
 
 function flag(report: { disagreements: number; questions: number } | undefined): { status?: 'disagrees'; note?: string } {
