@@ -9,18 +9,20 @@ import { formatCaveatType } from '../caveats/index.js';
 import { sameAllowedType, sourceForAllowedType } from './allowed-type.js';
 import type { AllowedType, Schema } from './model.js';
 
-export interface OrphanCheck {
+interface OrphanCheckBase {
   readonly operation: OrphanOperation;
+  /** Finds the relationships the change would break. */
   readonly filter: RelationshipFilter;
-  describe(found: Relationship): string;
   readonly details: Readonly<Record<string, string>>;
-  /**
-   * SpiceDB refuses this change even when no relationship matches (removing or retyping a
-   * caveat parameter). Callers that honour it throw without querying; the filter still finds
-   * the relationships that would actually break.
-   */
-  readonly unconditional?: boolean;
 }
+
+/**
+ * Either refused only when `filter` finds a relationship (`describe` names it), or refused
+ * whatever the data: SpiceDB rejects removing or retyping a caveat parameter outright.
+ */
+export type OrphanCheck =
+  | (OrphanCheckBase & { readonly unconditional?: false; describe(found: Relationship): string })
+  | (OrphanCheckBase & { readonly unconditional: true; readonly message: string });
 
 export function orphanChecks(old: Schema | undefined, next: Schema): OrphanCheck[] {
   if (!old) return [];
@@ -41,7 +43,7 @@ export function orphanChecks(old: Schema | undefined, next: Schema): OrphanCheck
       checks.push({
         operation,
         filter: { caveatName: name },
-        describe: () => message,
+        message,
         details: { caveat_name: name, parameter_name: param, operation },
         unconditional: true,
       });

@@ -90,6 +90,15 @@ describe('schema', () => {
     await t.delete('document:somedoc#viewer@user:user-0');
     await t.writeSchema(SCHEMA.replace('relation viewer: user | user:*', 'relation viewer: user:*'));
   });
+
+  it('refuses removing or retyping a caveat parameter even when no relationship uses the caveat', async () => {
+    await t.writeSchema(SCHEMA);
+    const caveat = SCHEMA.slice(SCHEMA.indexOf('caveat only_on('), SCHEMA.indexOf(')', SCHEMA.indexOf('caveat only_on(')) + 1);
+    const retyped = SCHEMA.replace(caveat, caveat.replace('day string', 'day int')).replace('day == "monday"', 'day == 1');
+    const e = await rejection(t.writeSchema(retyped));
+    expect(e).toBeInstanceOf(SchemaWouldOrphanError);
+    expect(e.message).toBe('cannot change the type of parameter `day` on caveat `only_on`');
+  });
 });
 
 describe('write path', () => {

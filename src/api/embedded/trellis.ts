@@ -194,6 +194,7 @@ export class Trellis {
       const stored = await tx.readSchema();
       const old = stored ? this.compiledFor(stored.text, stored.hash) : undefined;
       for (const check of orphanChecks(old, next)) {
+        if (check.unconditional) throw new SchemaWouldOrphanError(check.message, check.operation, check.details);
         const [found] = await tx.query(check.filter, { limit: 1 });
         if (found) throw new SchemaWouldOrphanError(check.describe(found), check.operation, check.details);
       }
