@@ -87,16 +87,20 @@ async function startProcess(args: string[], addresses: number): Promise<{ proc: 
 }
 
 describe('trellis serve-testing', () => {
-  it('isolates tokens and serves a read-only port', async () => {
-    const { proc, ports } = await startProcess(['serve-testing', '--grpc-addr', '127.0.0.1:0', '--readonly-grpc-addr', '127.0.0.1:0'], 2);
+  it('seeds every token from --load-configs, isolates tokens and serves a read-only port', async () => {
+    writeFileSync(join(dir, 'seed.yaml'), `schema: |\n${SCHEMA.split('\n').map((l) => `  ${l}`).join('\n')}\nrelationships: |\n  document:seeded#viewer@user:sam\n`);
+    const { proc, ports } = await startProcess(
+      ['serve-testing', '--grpc-addr', '127.0.0.1:0', '--readonly-grpc-addr', '127.0.0.1:0', '--load-configs', 'seed.yaml'],
+      2,
+    );
     try {
       const [rw, ro] = ports;
+      // Every new token starts from the seed file, and writes stay within the token's store.
+      expect(trellis('check', 'document:seeded', 'view', 'user:sam', '--endpoint', `localhost:${ro}`, '--insecure', '--token', 'tenant-c').stdout).toBe('true\n');
       expect(trellis('schema', 'write', 'schema.zed', '--endpoint', `localhost:${rw}`, '--insecure', '--token', 'tenant-a')).toMatchObject({ code: 0 });
-      expect(trellis('schema', 'read', '--endpoint', `localhost:${rw}`, '--insecure', '--token', 'tenant-b')).toEqual({
-        code: 1,
-        stdout: '',
-        stderr: 'error: no schema has been defined; please call WriteSchema to start\n',
-      });
+      expect(trellis('relationship', 'delete', 'document:seeded', 'viewer', 'user:sam', '--endpoint', `localhost:${rw}`, '--insecure', '--token', 'tenant-a').code).toBe(0);
+      expect(trellis('check', 'document:seeded', 'view', 'user:sam', '--endpoint', `localhost:${rw}`, '--insecure', '--token', 'tenant-a').stdout).toBe('false\n');
+      expect(trellis('check', 'document:seeded', 'view', 'user:sam', '--endpoint', `localhost:${rw}`, '--insecure', '--token', 'tenant-b').stdout).toBe('true\n');
       expect(trellis('schema', 'write', 'schema.zed', '--endpoint', `localhost:${ro}`, '--insecure', '--token', 'tenant-a')).toEqual({
         code: 1,
         stdout: '',
