@@ -6,7 +6,7 @@
  */
 import { ELLIPSIS, type Relationship, type RelationshipFilter, WILDCARD_ID } from '../core/index.js';
 import { assertNever, type PermissionExpr, type Relation } from '../schema/index.js';
-import type { CheckDispatch, CheckDispatchResult, Dispatcher, RawTrace } from './dispatch.js';
+import { problemPrefix, type CheckDispatch, type CheckDispatchResult, type Dispatcher, type RawTrace } from './dispatch.js';
 import {
   DEPTH,
   MEMBER,
@@ -72,6 +72,16 @@ export class CheckWalk implements Dispatcher {
       return this.finish(frame, outcomes, member?.kind ?? 'relation', started);
     }
     let ids = req.resourceIds;
+    const prefix = problemPrefix(req);
+    const undecided = req.ctx.undecided;
+    if (undecided.size > 0) {
+      ids = ids.filter((id) => {
+        const d = undecided.get(prefix + id);
+        if (d === undefined || d < req.depthRemaining) return true;
+        outcomes.set(id, DEPTH);
+        return false;
+      });
+    }
     const s = req.subject;
     // Self-match: the subject `type:id#rel` is trivially in `type:id#rel`.
     if (s.relation === req.relation && s.type === req.resourceType && ids.includes(s.id)) {
@@ -80,7 +90,10 @@ export class CheckWalk implements Dispatcher {
     }
     if (ids.length > 0) {
       const found = member.kind === 'relation' ? await this.direct(frame, member, ids) : await this.expr(frame, member.expression, ids);
-      for (const [id, o] of found) outcomes.set(id, o);
+      for (const [id, o] of found) {
+        outcomes.set(id, o);
+        if (o.kind === 'depth') undecided.set(prefix + id, req.depthRemaining);
+      }
     }
     return this.finish(frame, outcomes, member.kind, started);
   }

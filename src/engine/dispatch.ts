@@ -19,6 +19,12 @@ export interface DispatchContext {
   readonly metrics: MetricsRecorder;
   /** Collect explain traces. */
   readonly trace: boolean;
+  /**
+   * Sub-problems this request already found undecidable, with the depth they had. Undecided
+   * results never enter the shared cache; remembering them per request keeps cyclic data from
+   * being re-explored exponentially (with less depth the answer cannot be better).
+   */
+  readonly undecided: Map<string, number>;
 }
 
 export interface CheckDispatch {

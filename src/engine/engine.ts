@@ -112,7 +112,7 @@ export function createEngine(options: EngineOptions): Engine {
     revisionFor: (c) => resolver.resolve(c),
     schemaFor: async (rev) => schemas.peek(rev) ?? schemas.at(rev),
     token: (rev, hash) => encodeZedToken(rev, store.uniqueId, hash),
-    context: (revision, schema, operation, trace = false) => ({ revision, schema, reader: store.reader(revision), operation, metrics, trace }),
+    context: (revision, schema, operation, trace = false) => ({ revision, schema, reader: store.reader(revision), operation, metrics, trace, undecided: new Map() }),
     async checkMany(ctx, resourceType, ids, relation, subject) {
       if (ids.length <= chunkSize) return top.dispatchCheck({ ctx, resourceType, resourceIds: ids, relation, subject, depthRemaining: maxDepth });
       const parts: Promise<CheckDispatchResult>[] = [];
@@ -139,7 +139,7 @@ export function createEngine(options: EngineOptions): Engine {
     validateSubject(schema, req.subject, { field: 'subject', what: 'check' });
     const subject = normalizeSubject(req.subject);
     const trace = req.trace === true;
-    const ctx: DispatchContext = { revision, schema, reader: store.reader(revision), operation: 'check', metrics, trace };
+    const ctx: DispatchContext = { revision, schema, reader: store.reader(revision), operation: 'check', metrics, trace, undecided: new Map() };
     const ids = [req.resource.id];
     const pending = top.dispatchCheck({ ctx, resourceType: req.resource.type, resourceIds: ids, relation: req.permission, subject, depthRemaining: maxDepth });
     const r = pending instanceof Promise ? await pending : pending;

@@ -32,6 +32,23 @@ export interface SubjectWalkOptions {
 
 const EMPTY_TYPED: TypedSubjects = new Map();
 
+/** Per resource id, the `type:id#relation` keys the walk descended through to reach it. */
+type Ancestry = ReadonlyMap<string, ReadonlySet<string>>;
+
+/** The ancestry of each subject reached through `rels`: the union of its parents' ancestries. */
+function childAncestry(anc: Ancestry, rels: readonly Relationship[], include: (r: Relationship) => boolean): Ancestry {
+  const out = new Map<string, Set<string>>();
+  for (const r of rels) {
+    if (!include(r)) continue;
+    const parent = anc.get(r.resource.id);
+    if (!parent) continue;
+    const cur = out.get(r.subject.id);
+    if (cur) for (const k of parent) cur.add(k);
+    else out.set(r.subject.id, new Set(parent));
+  }
+  return out;
+}
+
 function mergeTyped(a: TypedSubjects, b: TypedSubjects, op: (x: SubjectSet, y: SubjectSet) => SubjectSet, keys: 'union' | 'left' | 'both'): TypedSubjects {
   const out = new Map<string, SubjectSet>();
   const all = keys === 'union' ? new Set([...a.keys(), ...b.keys()]) : new Set(a.keys());
@@ -55,7 +72,7 @@ export class SubjectWalk {
   constructor(private readonly o: SubjectWalkOptions) {}
 
   /** Subjects of `type:id#relation` for each id. */
-  async walk(type: string, ids: readonly string[], relation: string, depth: number): Promise<Map<string, TypedSubjects>> {
+  async walk(type: string, ids: readonly string[], relation: string, depth: number, anc: Ancestry = new Map()): Promise<Map<string, TypedSubjects>> {
     if (depth <= 0) throw new MaxDepthExceededError(this.o.maxDepth);
     const out = new Map<string, TypedSubjects>();
     const missing: string[] = [];
@@ -65,10 +82,19 @@ export class SubjectWalk {
       else missing.push(id);
     }
     if (missing.length === 0) return out;
+    // A walk that comes back to a resource it descends from would recurse until the depth limit
+    // (SpiceDB's behaviour on cyclic data): fail now instead of exploring every path to it.
+    const inner = new Map<string, ReadonlySet<string>>();
+    for (const id of missing) {
+      const k = `${type}:${id}#${relation}`;
+      const a = anc.get(id);
+      if (a?.has(k)) throw new MaxDepthExceededError(this.o.maxDepth);
+      inner.set(id, new Set(a).add(k));
+    }
     const member = this.o.schema.definitions.get(type)?.members.get(relation);
     let computed = new Map<string, TypedSubjects>();
-    if (member?.kind === 'relation') computed = await this.direct(type, missing, relation, depth);
-    else if (member?.kind === 'permission') computed = await this.expr(type, missing, member.expression, depth);
+    if (member?.kind === 'relation') computed = await this.direct(type, missing, relation, depth, inner);
+    else if (member?.kind === 'permission') computed = await this.expr(type, missing, member.expression, depth, inner);
     const key = subjectSetKey(type, relation);
     for (const id of missing) {
       let r = computed.get(id) ?? EMPTY_TYPED;
@@ -89,7 +115,7 @@ export class SubjectWalk {
     return out;
   }
 
-  private async direct(type: string, ids: readonly string[], relation: string, depth: number): Promise<Map<string, TypedSubjects>> {
+  private async direct(type: string, ids: readonly string[], relation: string, depth: number, anc: Ancestry): Promise<Map<string, TypedSubjects>> {
     const rels = await this.query(type, relation, ids);
     const out = new Map<string, TypedSubjects>();
     const nested = new Map<string, { type: string; relation: string; ids: Set<string> }>();
@@ -108,7 +134,7 @@ export class SubjectWalk {
       }
     }
     const children = new Map<string, Map<string, TypedSubjects>>();
-    for (const [nk, n] of nested) children.set(nk, await this.walk(n.type, [...n.ids], n.relation, depth - 1));
+    for (const [nk, n] of nested) children.set(nk, await this.walk(n.type, [...n.ids], n.relation, depth - 1, childAncestry(anc, rels, (r) => r.subject.type === n.type && r.subject.relation === n.relation)));
     for (const r of rels) {
       const s = r.subject;
       if (s.relation === undefined || s.relation === ELLIPSIS || s.id === WILDCARD_ID) continue;
@@ -118,7 +144,7 @@ export class SubjectWalk {
     return out;
   }
 
-  private async expr(type: string, ids: readonly string[], e: PermissionExpr, depth: number): Promise<Map<string, TypedSubjects>> {
+  private async expr(type: string, ids: readonly string[], e: PermissionExpr, depth: number, anc: Ancestry): Promise<Map<string, TypedSubjects>> {
     switch (e.kind) {
       case 'nil':
         return new Map();
@@ -129,14 +155,14 @@ export class SubjectWalk {
         return out;
       }
       case 'computed':
-        return this.walk(type, ids, e.name, depth - 1);
+        return this.walk(type, ids, e.name, depth - 1, anc);
       case 'arrow':
-        return this.arrow(type, ids, e.tupleset, e.computed, e.mode, depth);
+        return this.arrow(type, ids, e.tupleset, e.computed, e.mode, depth, anc);
       case 'union':
       case 'intersection': {
         let acc: Map<string, TypedSubjects> | undefined;
         for (const child of e.children) {
-          const r = await this.expr(type, ids, child, depth);
+          const r = await this.expr(type, ids, child, depth, anc);
           if (!acc) {
             acc = r;
             continue;
@@ -152,8 +178,8 @@ export class SubjectWalk {
         return acc ?? new Map();
       }
       case 'exclusion': {
-        const base = await this.expr(type, ids, e.base, depth);
-        const sub = await this.expr(type, [...base.keys()], e.subtract, depth);
+        const base = await this.expr(type, ids, e.base, depth, anc);
+        const sub = await this.expr(type, [...base.keys()], e.subtract, depth, anc);
         const out = new Map<string, TypedSubjects>();
         for (const [id, a] of base) out.set(id, mergeTyped(a, sub.get(id) ?? EMPTY_TYPED, subtract, 'left'));
         return out;
@@ -163,7 +189,7 @@ export class SubjectWalk {
     }
   }
 
-  private async arrow(type: string, ids: readonly string[], tupleset: string, computed: string, mode: 'any' | 'all', depth: number): Promise<Map<string, TypedSubjects>> {
+  private async arrow(type: string, ids: readonly string[], tupleset: string, computed: string, mode: 'any' | 'all', depth: number, anc: Ancestry): Promise<Map<string, TypedSubjects>> {
     const rels = (await this.query(type, tupleset, ids)).filter((r) => r.subject.id !== WILDCARD_ID);
     const byType = new Map<string, Set<string>>();
     for (const r of rels) {
@@ -173,7 +199,7 @@ export class SubjectWalk {
       set.add(r.subject.id);
     }
     const children = new Map<string, Map<string, TypedSubjects>>();
-    for (const [t, set] of byType) children.set(t, await this.walk(t, [...set], computed, depth - 1));
+    for (const [t, set] of byType) children.set(t, await this.walk(t, [...set], computed, depth - 1, childAncestry(anc, rels, (r) => r.subject.type === t)));
     const out = new Map<string, TypedSubjects>();
     const failed = new Set<string>();
     for (const r of rels) {
