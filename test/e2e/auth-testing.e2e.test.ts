@@ -106,6 +106,31 @@ describe('serve-testing', () => {
   });
 });
 
+describe('a store without a schema', () => {
+  it('answers checks with UNKNOWN_DEFINITION, as SpiceDB and the authzed-node test suite expect', async () => {
+    const h = await startHarness({ testing: true });
+    try {
+      const c = h.client(`empty-${Date.now()}`).promises;
+      const e = await rejection(
+        c.checkPermission(v1.CheckPermissionRequest.create({ resource: obj('test/somenamespace', 'bar'), permission: 'someperm', subject: subj('test/user:someuser') })),
+      );
+      expect(e).toEqual({
+        code: status.FAILED_PRECONDITION,
+        message: 'object definition `test/somenamespace` not found',
+        reason: 'ERROR_REASON_UNKNOWN_DEFINITION',
+        domain: 'authzed.com',
+        metadata: { definition_name: 'test/somenamespace' },
+      });
+      const lr = await rejection(
+        c.lookupResources(v1.LookupResourcesRequest.create({ resourceObjectType: 'doc', permission: 'view', subject: subj('user:a') })),
+      );
+      expect(lr.code).toBe(status.FAILED_PRECONDITION);
+    } finally {
+      await h.close();
+    }
+  });
+});
+
 describe('read-only server', () => {
   it('answers writes with UNAVAILABLE, SERVICE_READ_ONLY', async () => {
     const h = await startHarness({ readOnly: true });

@@ -1,6 +1,8 @@
 /** PermissionsService: validate, translate to the engine's requests, call Trellis, translate back. */
 import type { MessageInitShape } from '@bufbuild/protobuf';
 import {
+  DefinitionNotFoundError,
+  SchemaNotFoundError,
   UnimplementedError,
   WildcardNotAllowedError,
   type Relationship,
@@ -50,6 +52,32 @@ export async function debugInformation(trellis: TrellisPort, trace: CheckTrace):
   return { check: traceToProto(trace), schemaUsed };
 }
 
+/**
+ * Before any schema is written every definition is unknown: SpiceDB answers permission and
+ * relationship calls with UNKNOWN_DEFINITION (FAILED_PRECONDITION), keeping NOT_FOUND for ReadSchema.
+ */
+async function noSchemaAsUnknown<T>(definition: string | undefined, run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (e) {
+    if (e instanceof SchemaNotFoundError && definition) throw new DefinitionNotFoundError(definition);
+    throw e;
+  }
+}
+
+async function* streamNoSchemaAsUnknown<T>(definition: string | undefined, source: AsyncIterable<T>): AsyncIterable<T> {
+  const it = source[Symbol.asyncIterator]();
+  try {
+    for (;;) {
+      const next = await noSchemaAsUnknown(definition, () => it.next());
+      if (next.done) return;
+      yield next.value;
+    }
+  } finally {
+    await it.return?.();
+  }
+}
+
 function rejectWildcardSubject(id: string, what: string): void {
   if (id === '*') throw new WildcardNotAllowedError('subject.object.object_id', what);
 }
@@ -74,11 +102,13 @@ async function checkBulk(
 ): Promise<{ checkedAt: { token: string }; pairs: MessageInitShape<typeof CheckBulkPermissionsPairSchema>[] }> {
   const consistency = consistencyFromProto(req.consistency);
   const items = bulkItemsFromProto(req.items);
-  const result = await ctx.trellis.checkBulk({
-    items,
-    ...(consistency ? { consistency } : {}),
-    ...(req.withTracing ? { trace: true } : {}),
-  });
+  const result = await noSchemaAsUnknown(items[0]?.resource.type, () =>
+    ctx.trellis.checkBulk({
+      items,
+      ...(consistency ? { consistency } : {}),
+      ...(req.withTracing ? { trace: true } : {}),
+    }),
+  );
   const pairs: MessageInitShape<typeof CheckBulkPermissionsPairSchema>[] = [];
   for (let i = 0; i < result.results.length; i++) {
     const r = result.results[i];
@@ -119,11 +149,14 @@ export const permissionsService: ServiceImpl<Methods> = {
     const filter = filterFromProto(req.relationshipFilter, 'relationship_filter');
     const consistency = consistencyFromProto(req.consistency);
     const cursor = cursorFromProto(req.optionalCursor, 'optional_cursor');
-    for await (const item of ctx.trellis.read(filter, {
-      ...(consistency ? { consistency } : {}),
-      ...(req.optionalLimit > 0 ? { limit: req.optionalLimit } : {}),
-      ...(cursor !== undefined ? { cursor } : {}),
-    })) {
+    for await (const item of streamNoSchemaAsUnknown(
+      filter.resourceType,
+      ctx.trellis.read(filter, {
+        ...(consistency ? { consistency } : {}),
+        ...(req.optionalLimit > 0 ? { limit: req.optionalLimit } : {}),
+        ...(cursor !== undefined ? { cursor } : {}),
+      }),
+    )) {
       ctx.throwIfAborted();
       yield {
         readAt: zed(item.readAt),
@@ -137,11 +170,13 @@ export const permissionsService: ServiceImpl<Methods> = {
     const updates = req.updates.map((u, i) => updateFromProto(u, `updates[${i}]`));
     const preconditions = req.optionalPreconditions.map((p, i) => preconditionFromProto(p, `optional_preconditions[${i}]`));
     const metadata = contextFromProto(req.optionalTransactionMetadata);
-    const { writtenAt } = await ctx.trellis.write({
-      updates,
-      ...(preconditions.length > 0 ? { preconditions } : {}),
-      ...(metadata !== undefined ? { metadata } : {}),
-    });
+    const { writtenAt } = await noSchemaAsUnknown(updates[0]?.relationship.resource.type ?? preconditions[0]?.filter.resourceType, () =>
+      ctx.trellis.write({
+        updates,
+        ...(preconditions.length > 0 ? { preconditions } : {}),
+        ...(metadata !== undefined ? { metadata } : {}),
+      }),
+    );
     return { writtenAt: zed(writtenAt) };
   },
 
@@ -149,12 +184,14 @@ export const permissionsService: ServiceImpl<Methods> = {
     const filter = filterFromProto(req.relationshipFilter, 'relationship_filter');
     const preconditions = req.optionalPreconditions.map((p, i) => preconditionFromProto(p, `optional_preconditions[${i}]`));
     const metadata = contextFromProto(req.optionalTransactionMetadata);
-    const r = await ctx.trellis.deleteRelationships(filter, {
-      ...(preconditions.length > 0 ? { preconditions } : {}),
-      ...(req.optionalLimit > 0 ? { limit: req.optionalLimit } : {}),
-      ...(req.optionalAllowPartialDeletions ? { allowPartial: true } : {}),
-      ...(metadata !== undefined ? { metadata } : {}),
-    });
+    const r = await noSchemaAsUnknown(filter.resourceType, () =>
+      ctx.trellis.deleteRelationships(filter, {
+        ...(preconditions.length > 0 ? { preconditions } : {}),
+        ...(req.optionalLimit > 0 ? { limit: req.optionalLimit } : {}),
+        ...(req.optionalAllowPartialDeletions ? { allowPartial: true } : {}),
+        ...(metadata !== undefined ? { metadata } : {}),
+      }),
+    );
     return {
       deletedAt: zed(r.deletedAt),
       deletionProgress: r.complete ? DeleteRelationshipsResponse_DeletionProgress.COMPLETE : DeleteRelationshipsResponse_DeletionProgress.PARTIAL,
@@ -169,14 +206,16 @@ export const permissionsService: ServiceImpl<Methods> = {
     const subject = subjectFromProto(req.subject, 'subject');
     rejectWildcardSubject(subject.id, 'check');
     const context = contextFromProto(req.context);
-    const r = await ctx.trellis.check({
-      resource,
-      permission,
-      subject,
-      ...(context !== undefined ? { context } : {}),
-      ...(consistency ? { consistency } : {}),
-      ...(req.withTracing ? { trace: true } : {}),
-    });
+    const r = await noSchemaAsUnknown(resource.type, () =>
+      ctx.trellis.check({
+        resource,
+        permission,
+        subject,
+        ...(context !== undefined ? { context } : {}),
+        ...(consistency ? { consistency } : {}),
+        ...(req.withTracing ? { trace: true } : {}),
+      }),
+    );
     const info = partialCaveatInfo(r.missingContext);
     return {
       checkedAt: zed(r.checkedAt),
@@ -194,7 +233,7 @@ export const permissionsService: ServiceImpl<Methods> = {
     const consistency = consistencyFromProto(req.consistency);
     const resource = objectFromProto(req.resource, 'resource');
     const permission = validateRelationName(req.permission, 'permission');
-    const r = await ctx.trellis.expand({ resource, permission, ...(consistency ? { consistency } : {}) });
+    const r = await noSchemaAsUnknown(resource.type, () => ctx.trellis.expand({ resource, permission, ...(consistency ? { consistency } : {}) }));
     return { expandedAt: zed(r.expandedAt), treeRoot: expandTreeToProto(r.tree) };
   },
 
@@ -206,15 +245,18 @@ export const permissionsService: ServiceImpl<Methods> = {
     rejectWildcardSubject(subject.id, 'lookup resources');
     const context = contextFromProto(req.context);
     const cursor = cursorFromProto(req.optionalCursor, 'optional_cursor');
-    for await (const r of ctx.trellis.lookupResources({
+    for await (const r of streamNoSchemaAsUnknown(
       resourceType,
-      permission,
-      subject,
-      ...(context !== undefined ? { context } : {}),
-      ...(consistency ? { consistency } : {}),
-      ...(req.optionalLimit > 0 ? { limit: req.optionalLimit } : {}),
-      ...(cursor !== undefined ? { cursor } : {}),
-    })) {
+      ctx.trellis.lookupResources({
+        resourceType,
+        permission,
+        subject,
+        ...(context !== undefined ? { context } : {}),
+        ...(consistency ? { consistency } : {}),
+        ...(req.optionalLimit > 0 ? { limit: req.optionalLimit } : {}),
+        ...(cursor !== undefined ? { cursor } : {}),
+      }),
+    )) {
       ctx.throwIfAborted();
       const info = partialCaveatInfo(r.missingContext);
       yield {
@@ -236,14 +278,17 @@ export const permissionsService: ServiceImpl<Methods> = {
     if (req.optionalConcreteLimit !== 0) throw new UnimplementedError('concrete limit is not yet supported');
     if (req.optionalCursor !== undefined) throw new UnimplementedError('cursor is not yet supported');
     const context = contextFromProto(req.context);
-    for await (const r of ctx.trellis.lookupSubjects({
-      resource,
-      permission,
-      subjectType,
-      ...(subjectRelation !== undefined ? { subjectRelation } : {}),
-      ...(context !== undefined ? { context } : {}),
-      ...(consistency ? { consistency } : {}),
-    })) {
+    for await (const r of streamNoSchemaAsUnknown(
+      resource.type,
+      ctx.trellis.lookupSubjects({
+        resource,
+        permission,
+        subjectType,
+        ...(subjectRelation !== undefined ? { subjectRelation } : {}),
+        ...(context !== undefined ? { context } : {}),
+        ...(consistency ? { consistency } : {}),
+      }),
+    )) {
       ctx.throwIfAborted();
       const info = partialCaveatInfo(r.subject.missingContext);
       const permissionship = lookupPermissionshipToProto(r.subject.permissionship);
