@@ -120,9 +120,11 @@ describe('trellis serve and the CLI over gRPC', () => {
   });
 
   it('serves, answers the CLI, and shuts down cleanly on SIGTERM', async () => {
-    const proc = spawn(process.execPath, [bin, 'serve', '--datastore', 'memory', '--grpc-addr', '127.0.0.1:0', '--grpc-preshared-key', 'k1'], {
+    // The key comes from the environment, as a deployment would keep it out of `ps`.
+    const proc = spawn(process.execPath, [bin, 'serve', '--datastore', 'memory', '--grpc-addr', '127.0.0.1:0'], {
       cwd: dir,
       stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, TRELLIS_GRPC_PRESHARED_KEY: 'k1' },
     });
     server = proc;
     let log = '';

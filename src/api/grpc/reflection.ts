@@ -52,14 +52,6 @@ export function caveatToProto(c: CaveatDefinition): ReflectionCaveatInit {
   };
 }
 
-export function relationToProto(d: Definition, name: string): ReflectionRelationInit | ReflectionPermissionInit | undefined {
-  const m = d.members.get(name);
-  if (!m) return undefined;
-  if (m.kind === 'relation') {
-    return { name: m.name, comment: m.comment ?? '', parentDefinitionName: d.name, subjectTypes: m.allowedTypes.map(typeReferenceToProto) };
-  }
-  return { name: m.name, comment: m.comment ?? '', parentDefinitionName: d.name };
-}
 
 function matches(prefix: string | undefined, name: string): boolean {
   return prefix === undefined || prefix === '' || name.startsWith(prefix);

@@ -64,7 +64,7 @@ export function registerServe(program: Command): void {
     .description('run the SpiceDB-compatible gRPC server (authzed.api.v1)')
     .option('--datastore <spec>', "'memory', a SQLite file path, or a postgres:// URL", DEFAULT_DATASTORE)
     .option('--grpc-addr <host:port>', 'address to serve gRPC on', DEFAULT_GRPC_ADDR)
-    .option('--grpc-preshared-key <key>', 'preshared key clients must send as a bearer token (repeatable)', collect, [])
+    .option('--grpc-preshared-key <key>', 'preshared key clients must send as a bearer token (repeatable; or TRELLIS_GRPC_PRESHARED_KEY, comma-separated)', collect, [])
     .option('--grpc-tls-cert-path <file>', 'TLS certificate (PEM) for the gRPC server')
     .option('--grpc-tls-key-path <file>', 'TLS private key (PEM) for the gRPC server')
     .option('--metrics-addr <host:port>', 'serve Prometheus metrics on this address (/metrics)')
@@ -75,9 +75,13 @@ export function registerServe(program: Command): void {
         throw new Error('--grpc-tls-cert-path and --grpc-tls-key-path must be given together');
       }
       const logger = makeLogger(opts.logLevel);
+      // The environment keeps keys out of `ps` output; flags win when both are given.
+      const keys = opts.grpcPresharedKey.length > 0
+        ? opts.grpcPresharedKey
+        : (process.env['TRELLIS_GRPC_PRESHARED_KEY'] ?? '').split(',').map((k) => k.trim()).filter((k) => k.length > 0);
       // Checked before opening the datastore, so a misconfiguration touches nothing.
       const { host } = splitAddress(opts.grpcAddr);
-      if (opts.grpcPresharedKey.length === 0 && !['localhost', '::1'].includes(host) && !/^127\./.test(host)) {
+      if (keys.length === 0 && !['localhost', '::1'].includes(host) && !/^127\./.test(host)) {
         throw new Error(`refusing to serve on non-loopback address ${opts.grpcAddr} without --grpc-preshared-key`);
       }
       const trellis = await Trellis.open({ datastore: prepareDatastore(opts.datastore) });
@@ -87,7 +91,7 @@ export function registerServe(program: Command): void {
         server = await startServer({
           address: opts.grpcAddr,
           provider: singleTrellis(trellis),
-          presharedKeys: opts.grpcPresharedKey,
+          presharedKeys: keys,
           logger,
           metrics,
           decisionLog: Boolean(opts.decisionLog),
