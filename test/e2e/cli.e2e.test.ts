@@ -44,12 +44,12 @@ describe('trellis CLI on a datastore', () => {
     expect(trellis('check', 'document:readme', 'view', 'user:bob', ...ds)).toEqual({ code: 0, stdout: 'false\n', stderr: '' });
     expect(trellis('lookup-resources', 'document', 'view', 'user:alice', ...ds)).toEqual({ code: 0, stdout: 'readme\n', stderr: '' });
     expect(trellis('relationship', 'read', 'document', ...ds).stdout).toBe('document:readme#viewer@user:alice\n');
-  });
+  }, 180_000);
 
   it('fails with one clear line and exit status 1', () => {
     const r = trellis('check', 'folder:x', 'view', 'user:alice', '--datastore', join(dir, 'local.db'));
     expect(r).toEqual({ code: 1, stdout: '', stderr: 'error: object definition `folder` not found\n' });
-  });
+  }, 60_000);
 });
 
 describe('trellis import and export', () => {
@@ -66,7 +66,7 @@ describe('trellis import and export', () => {
     expect(trellis('schema', 'write', 'schema.zed', ...b).code).toBe(0);
     expect(trellis('import', 'data.jsonl', ...b).stdout).toBe('imported 2 relationships\n');
     expect(trellis('lookup-resources', 'document', 'view', 'user:ann', ...b).stdout.split('\n').sort()).toEqual(['', 'one', 'two']);
-  }, 120_000);
+  }, 180_000);
 });
 
 async function startProcess(args: string[], addresses: number): Promise<{ proc: ChildProcess; ports: number[]; log: () => string }> {
@@ -109,7 +109,7 @@ describe('trellis serve-testing', () => {
     } finally {
       proc.kill('SIGTERM');
     }
-  }, 120_000);
+  }, 180_000);
 });
 
 describe('trellis serve and the CLI over gRPC', () => {
@@ -154,5 +154,5 @@ describe('trellis serve and the CLI over gRPC', () => {
     expect(await exit).toBe(0);
     expect(log).toContain('grpc server stopped');
     expect(log).not.toContain('k1');
-  }, 120_000);
+  }, 180_000);
 });
