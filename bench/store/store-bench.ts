@@ -216,7 +216,8 @@ async function withScratchSchema<T>(baseUrl: string, fn: (url: string) => Promis
   }
 }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+// The file-name check keeps bundled copies (tests, tooling) from running the bench on import.
+if (process.argv[1]?.endsWith('store-bench.js') && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const full = process.argv.includes('--full');
   runStoreBench({ full, quick: !full }).then(
     (r) => console.log(JSON.stringify(r, null, 2)),

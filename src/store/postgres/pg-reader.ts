@@ -78,6 +78,8 @@ export class PgReader implements StoreReader {
 
 export class PgWriter extends PgReader implements StoreWriter, WriteOps {
   schemaChanged = false;
+  /** Rows inserted by bulkCreate, so the store can refresh planner statistics after a big import. */
+  bulkInserted = 0;
 
   async checkPreconditions(preconditions: readonly Precondition[]): Promise<void> {
     await checkPreconditions(this, preconditions);
@@ -116,6 +118,7 @@ export class PgWriter extends PgReader implements StoreWriter, WriteOps {
       );
       if (existing) throw new RelationshipAlreadyExistsError(formatRelationshipKey(rowToRelationship(existing)));
       await this.insertRows(chunk);
+      this.bulkInserted += chunk.length;
     }
     return relationships.length;
   }
