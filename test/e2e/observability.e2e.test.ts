@@ -3,6 +3,7 @@ import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { v1 } from '@authzed/authzed-node';
 import { pino } from 'pino';
+import { Metadata } from '@grpc/grpc-js';
 import { ServerMetrics } from '../../src/api/grpc/index.js';
 import { startHarness } from './server-harness.js';
 import { FULL, obj, rejection, rel, subj, update } from './helpers.js';
@@ -52,6 +53,23 @@ describe('observability', () => {
       expect(typeof decisions[0]?.['durationMs']).toBe('number');
       expect(w.writtenAt?.token).toBeTruthy();
       expect(JSON.stringify(lines)).not.toContain('super-secret');
+    } finally {
+      await h.close();
+    }
+  });
+
+  it('echoes x-request-id in the response headers', async () => {
+    const h = await startHarness();
+    try {
+      const raw = h.client();
+      const md = new Metadata();
+      md.set('x-request-id', 'req-42');
+      const headers = await new Promise<Metadata>((resolve, reject) => {
+        const call = raw.readSchema(v1.ReadSchemaRequest.create({}), md, () => undefined);
+        call.on('metadata', resolve);
+        call.on('error', reject);
+      });
+      expect(headers.get('x-request-id')).toEqual(['req-42']);
     } finally {
       await h.close();
     }
