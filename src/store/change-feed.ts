@@ -17,6 +17,16 @@ export interface VersionEvent {
   readonly relationship: Relationship;
 }
 
+/**
+ * Whether every change after `after` is still on record. GC at horizon H removes the
+ * transactions before H and every version ended at or before H, so the changes of
+ * revision H itself are incomplete: a feed must start at or after the oldest retained
+ * revision. Before any GC (oldest = 1) the whole history is there.
+ */
+export function changesRetained(after: number, oldestRetained: number): boolean {
+  return oldestRetained <= 1 || after >= oldestRetained;
+}
+
 export function assembleChangeSets(
   transactions: readonly TransactionRecord[],
   created: readonly VersionEvent[],

@@ -665,6 +665,8 @@ export function runStoreConformance(name: string, factory: StoreFactory, options
         expect(await s.gc()).toEqual({ relationshipsRemoved: 0, transactionsRemoved: 0, expiredRemoved: 0 });
         expect(await create(s, 'document:c#viewer@user:tom')).toBe(head + 1);
         expect((await s.changesSince(head)).map((c) => c.revision)).toEqual([head + 1]);
+        // The feed before the horizon is gone: asking for it is an error, not a silent gap.
+        await expectError(s.changesSince(head - 1), InvalidRevisionError, 'invalid revision: revision has expired');
       });
 
       test('GC keeps the schema in effect at the oldest readable revision', async () => {

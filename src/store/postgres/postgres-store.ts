@@ -26,7 +26,7 @@ import {
   startBackgroundGc,
   type BackgroundJob,
 } from '../background-gc.js';
-import { assembleChangeSets, type VersionEvent } from '../change-feed.js';
+import { assembleChangeSets, changesRetained, type VersionEvent } from '../change-feed.js';
 import { KEY_COLUMNS, REL_COLUMNS } from '../sql-filter.js';
 import { rowToRelationship, type RelationshipRow } from '../row-codec.js';
 import type { ChangeSet, GcResult, Store, StoreOptions, StoreReader, StoreWriter, WriteOptions } from '../store.js';
@@ -188,6 +188,8 @@ export class PostgresStore implements Store {
   }
 
   async changesSince(after: number, limit = 100): Promise<ChangeSet[]> {
+    const [oldest] = await pgQuery<{ r: number }>(this.pool, 'SELECT min(revision) AS r FROM transactions');
+    if (!changesRetained(after, oldest?.r ?? 1)) throw new InvalidRevisionError('expired');
     const txs = await pgQuery<{ revision: number; metadata: string | null; schema_changed: boolean }>(
       this.pool,
       'SELECT revision, metadata, schema_changed FROM transactions WHERE revision > $1 ORDER BY revision LIMIT $2',

@@ -20,7 +20,7 @@ import {
   startBackgroundGc,
   type BackgroundJob,
 } from '../background-gc.js';
-import { assembleChangeSets, type VersionEvent } from '../change-feed.js';
+import { assembleChangeSets, changesRetained, type VersionEvent } from '../change-feed.js';
 import { KEY_COLUMNS, REL_COLUMNS } from '../sql-filter.js';
 import { rowToRelationship, type RelationshipRow } from '../row-codec.js';
 import type { ChangeSet, GcResult, Store, StoreOptions, StoreReader, StoreWriter, WriteOptions } from '../store.js';
@@ -166,6 +166,8 @@ export class SqliteStore implements Store {
   }
 
   async changesSince(after: number, limit = 100): Promise<ChangeSet[]> {
+    const oldest = this.conn.get<{ r: number }>('SELECT min(revision) AS r FROM transactions')?.r ?? 1;
+    if (!changesRetained(after, oldest)) throw new InvalidRevisionError('expired');
     const txs = this.conn.all<{ revision: number; metadata: string | null; schema_changed: number }>(
       'SELECT revision, metadata, schema_changed FROM transactions WHERE revision > ? ORDER BY revision LIMIT ?',
       [after, limit],
