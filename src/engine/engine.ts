@@ -23,6 +23,7 @@ import { lookupSubjects } from './lookup-subjects.js';
 import { MetricsRecorder } from './metrics.js';
 import type { Outcome } from './outcome.js';
 import { normalizeSubject, requireMember, validateSubject } from './request-validation.js';
+import { RequestContext } from './request-context.js';
 import { SchemaCache } from './schema-cache.js';
 import { SingleFlightDispatcher } from './single-flight-dispatcher.js';
 import { buildTrace } from './trace.js';
@@ -97,6 +98,14 @@ export function createEngine(options: EngineOptions): Engine {
   const resolver = new RevisionResolver(store, options.readYourWrites ?? false);
   const schemas = new SchemaCache(store, options.compileSchema ?? compileSchemaOrThrow);
 
+  // Most responses in a quantization window carry the same token: encode it once.
+  let lastToken = { revision: 0, hash: '', token: '' };
+  const tokenFor = (revision: Revision, hash?: string): string => {
+    const h = hash ?? '';
+    if (lastToken.revision !== revision || lastToken.hash !== h) lastToken = { revision, hash: h, token: encodeZedToken(revision, store.uniqueId, hash) };
+    return lastToken.token;
+  };
+
   let top: Dispatcher;
   const walk = new CheckWalk(() => top, chunkSize);
   const singleFlight = new SingleFlightDispatcher(walk);
@@ -111,8 +120,8 @@ export function createEngine(options: EngineOptions): Engine {
     metrics,
     revisionFor: (c) => resolver.resolve(c),
     schemaFor: async (rev) => schemas.peek(rev) ?? schemas.at(rev),
-    token: (rev, hash) => encodeZedToken(rev, store.uniqueId, hash),
-    context: (revision, schema, operation, trace = false) => ({ revision, schema, reader: store.reader(revision), operation, metrics, trace, undecided: new Map() }),
+    token: tokenFor,
+    context: (revision, schema, operation, trace = false) => new RequestContext(store, revision, schema, operation, metrics, trace),
     async checkMany(ctx, resourceType, ids, relation, subject) {
       if (ids.length <= chunkSize) return top.dispatchCheck({ ctx, resourceType, resourceIds: ids, relation, subject, depthRemaining: maxDepth });
       const parts: Promise<CheckDispatchResult>[] = [];
@@ -139,7 +148,7 @@ export function createEngine(options: EngineOptions): Engine {
     validateSubject(schema, req.subject, { field: 'subject', what: 'check' });
     const subject = normalizeSubject(req.subject);
     const trace = req.trace === true;
-    const ctx: DispatchContext = { revision, schema, reader: store.reader(revision), operation: 'check', metrics, trace, undecided: new Map() };
+    const ctx = new RequestContext(store, revision, schema, 'check', metrics, trace);
     const ids = [req.resource.id];
     const pending = top.dispatchCheck({ ctx, resourceType: req.resource.type, resourceIds: ids, relation: req.permission, subject, depthRemaining: maxDepth });
     const r = pending instanceof Promise ? await pending : pending;
@@ -149,7 +158,7 @@ export function createEngine(options: EngineOptions): Engine {
     const raw = r.traces?.get(req.resource.id);
     return {
       ...resolved,
-      checkedAt: encodeZedToken(revision, store.uniqueId, hash),
+      checkedAt: tokenFor(revision, hash),
       revision,
       ...(raw ? { trace: buildTrace(schema, raw, req.context) } : {}),
     };
@@ -194,14 +203,14 @@ export function createEngine(options: EngineOptions): Engine {
         }
       }),
     );
-    return { checkedAt: encodeZedToken(revision, store.uniqueId, hash), results: results.map((r) => r ?? { ok: false, error: new Error('unreachable') }) };
+    return { checkedAt: tokenFor(revision, hash), results: results.map((r) => r ?? { ok: false, error: new Error('unreachable') }) };
   }
 
   return {
     resolveRevision: (c) => resolver.resolve(c),
     noteWrite: (rev) => resolver.noteWrite(rev),
     schemaAt: async (rev) => (await core.schemaFor(rev)).schema,
-    tokenFor: (rev, hash) => encodeZedToken(rev, store.uniqueId, hash),
+    tokenFor,
     check,
     checkBulk,
     expand: (req) => expand(core, req),

@@ -1,0 +1,31 @@
+/**
+ * The per-request `DispatchContext`. The store reader and the undecided-memo are created on
+ * first use, so a check answered entirely from the cache allocates neither.
+ */
+import type { Revision } from '../core/index.js';
+import type { Schema } from '../schema/index.js';
+import type { Store, StoreReader } from '../store/index.js';
+import type { DispatchContext } from './dispatch.js';
+import type { MetricsRecorder } from './metrics.js';
+
+export class RequestContext implements DispatchContext {
+  private readerValue: StoreReader | undefined;
+  private undecidedValue: Map<string, number> | undefined;
+
+  constructor(
+    private readonly store: Store,
+    readonly revision: Revision,
+    readonly schema: Schema,
+    readonly operation: string,
+    readonly metrics: MetricsRecorder,
+    readonly trace: boolean,
+  ) {}
+
+  get reader(): StoreReader {
+    return (this.readerValue ??= this.store.reader(this.revision));
+  }
+
+  get undecided(): Map<string, number> {
+    return (this.undecidedValue ??= new Map());
+  }
+}
