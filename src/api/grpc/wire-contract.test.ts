@@ -76,7 +76,7 @@ function ours(f: DescField): string {
   }
 }
 
-const messages = Object.values(v1).filter(isMessageType).filter((m) => m.typeName.startsWith('authzed.api.v1.'));
+const messages = Object.values(v1 as unknown as Record<string, unknown>).filter(isMessageType).filter((m) => m.typeName.startsWith('authzed.api.v1.'));
 
 describe('wire contract vs @authzed/authzed-node', () => {
   it('covers the client messages', () => {
@@ -93,7 +93,7 @@ describe('wire contract vs @authzed/authzed-node', () => {
   });
 
   it('has the same services, RPCs and streaming shapes', () => {
-    const services = Object.values(v1).filter(
+    const services = Object.values(v1 as unknown as Record<string, unknown>).filter(
       (x): x is { typeName: string; methods: { name: string; serverStreaming?: boolean; clientStreaming?: boolean }[] } =>
         typeof x === 'object' && x !== null && 'methods' in x && 'typeName' in x && String((x as { typeName: unknown }).typeName).startsWith('authzed.api.v1.'),
     );
