@@ -196,7 +196,7 @@ function docsQuestions(rels: readonly Relationship[], documents: number, users: 
   return out;
 }
 
-/** More questions for an existing docs dataset, with another seed (fresh, never-asked ones). */
+/** More questions for an existing docs dataset from another seed: mostly ones the first list never asked. */
 export function moreDocsQuestions(dataset: Dataset, count: number, seed: number): CheckQuestion[] {
   let documents = 0;
   let users = 0;
