@@ -3,7 +3,8 @@
  * YAML (`schema:` and `relationships:` keys, as zed and the Playground write them) or JSONL
  * (one `{"relationship":"<text form>"}` per line).
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { createWriteStream, readFileSync } from 'node:fs';
+import type { Writable } from 'node:stream';
 import type { Command } from 'commander';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { InvalidArgumentError, formatRelationship, parseRelationship, type Relationship } from '../../core/index.js';
@@ -84,18 +85,30 @@ export function registerImportExport(program: Command): void {
       .option('--output <file>', 'write to a file instead of stdout'),
   ).action(async (opts: BackendOptions & { format: string; output?: string }) => {
     if (opts.format !== 'yaml' && opts.format !== 'jsonl') throw new InvalidArgumentError(`unknown --format \`${opts.format}\`: use yaml or jsonl`);
-    const lines: string[] = [];
-    let schemaText: string | undefined;
+    const sink: Writable = opts.output ? createWriteStream(opts.output) : process.stdout;
+    // Relationships are streamed page by page, never collected, so exports of any size fit in memory.
+    const write = (text: string): Promise<void> | undefined =>
+      sink.write(text) ? undefined : new Promise<void>((resolve) => sink.once('drain', () => resolve()));
     await withBackend(opts, async (b) => {
-      if (opts.format === 'yaml') schemaText = (await b.readSchema()).text;
-      for await (const page of b.exportRelationships({ consistency: CLI_CONSISTENCY })) {
-        for (const r of page.relationships) lines.push(formatRelationship(r));
+      let first = true;
+      if (opts.format === 'yaml') {
+        const schema = (await b.readSchema()).text;
+        await write(stringifyYaml({ schema }, { blockQuote: 'literal', lineWidth: 0 }));
       }
+      for await (const page of b.exportRelationships({ consistency: CLI_CONSISTENCY })) {
+        for (const r of page.relationships) {
+          const line = formatRelationship(r);
+          if (opts.format === 'jsonl') {
+            await write(`${JSON.stringify({ relationship: line })}\n`);
+          } else {
+            if (first) await write('relationships: |\n');
+            await write(`  ${line}\n`);
+          }
+          first = false;
+        }
+      }
+      if (opts.format === 'yaml' && first) await write('relationships: ""\n');
     });
-    const text = opts.format === 'jsonl'
-      ? lines.map((l) => `${JSON.stringify({ relationship: l })}\n`).join('')
-      : stringifyYaml({ schema: schemaText ?? '', relationships: lines.length > 0 ? `${lines.join('\n')}\n` : '' }, { blockQuote: 'literal', lineWidth: 0 });
-    if (opts.output) writeFileSync(opts.output, text);
-    else process.stdout.write(text);
+    if (opts.output) await new Promise<void>((resolve, reject) => sink.end((err?: Error | null) => (err ? reject(err) : resolve())));
   });
 }
