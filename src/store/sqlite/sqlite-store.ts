@@ -78,7 +78,7 @@ export class SqliteStore implements Store {
         await withBusyRetry(() => conn.exec('PRAGMA journal_mode = WAL'));
         conn.exec('PRAGMA synchronous = NORMAL');
       }
-      conn.exec('PRAGMA cache_size = -65536');
+      conn.exec('PRAGMA cache_size = -131072');
       conn.exec('PRAGMA temp_store = MEMORY');
       await withBusyRetry(() => conn.exec('BEGIN IMMEDIATE'));
       try {
