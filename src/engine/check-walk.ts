@@ -72,6 +72,12 @@ export class CheckWalk implements Dispatcher {
       return this.finish(frame, outcomes, member?.kind ?? 'relation', started);
     }
     let ids = req.resourceIds;
+    const s = req.subject;
+    // Self-match: the subject `type:id#rel` is trivially in `type:id#rel`.
+    if (s.relation === req.relation && s.type === req.resourceType && ids.includes(s.id)) {
+      outcomes.set(s.id, MEMBER);
+      ids = ids.filter((id) => id !== s.id);
+    }
     const prefix = problemPrefix(req);
     const undecided = req.ctx.undecided;
     if (undecided.size > 0) {
@@ -81,12 +87,6 @@ export class CheckWalk implements Dispatcher {
         outcomes.set(id, DEPTH);
         return false;
       });
-    }
-    const s = req.subject;
-    // Self-match: the subject `type:id#rel` is trivially in `type:id#rel`.
-    if (s.relation === req.relation && s.type === req.resourceType && ids.includes(s.id)) {
-      outcomes.set(s.id, MEMBER);
-      ids = ids.filter((id) => id !== s.id);
     }
     if (ids.length > 0) {
       const found = member.kind === 'relation' ? await this.direct(frame, member, ids) : await this.expr(frame, member.expression, ids);
