@@ -2,6 +2,7 @@
  * `createEngine`: wires the dispatcher chain (cache → single-flight → graph walk), consistency
  * and schema resolution, and exposes check, bulk check, expand and the lookups.
  */
+import { LRUCache } from 'lru-cache';
 import {
   MaxDepthExceededError,
   encodeZedToken,
@@ -18,7 +19,7 @@ import { CheckWalk } from './check-walk.js';
 import { RevisionResolver } from './consistency.js';
 import type { CheckDispatchResult, DispatchContext, Dispatcher, RawTrace } from './dispatch.js';
 import { expand, expandSubjects, type ExpandedSubject } from './expand.js';
-import { lookupResources } from './lookup-resources.js';
+import { lookupResources, type Candidates } from './lookup-resources.js';
 import { lookupSubjects } from './lookup-subjects.js';
 import { MetricsRecorder } from './metrics.js';
 import type { Outcome } from './outcome.js';
@@ -82,6 +83,8 @@ export interface EngineCore {
   readonly maxDepth: number;
   readonly chunkSize: number;
   readonly metrics: MetricsRecorder;
+  /** Lookup-resources candidates by revision and call, so paging through cursors walks once. */
+  readonly candidates: LRUCache<string, Candidates>;
   revisionFor(consistency: Consistency | undefined): Promise<Revision>;
   schemaFor(revision: Revision): Promise<{ schema: Schema; hash: string }>;
   token(revision: Revision, schemaHash?: string): string;
@@ -118,6 +121,7 @@ export function createEngine(options: EngineOptions): Engine {
     maxDepth,
     chunkSize,
     metrics,
+    candidates: new LRUCache<string, Candidates>({ max: 256 }),
     revisionFor: (c) => resolver.resolve(c),
     schemaFor: async (rev) => schemas.peek(rev) ?? schemas.at(rev),
     token: tokenFor,
@@ -218,7 +222,10 @@ export function createEngine(options: EngineOptions): Engine {
     lookupResources: (req) => lookupResources(core, req),
     lookupSubjects: (req) => lookupSubjects(core, req),
     metrics: () => metrics.snapshot(),
-    clearCache: () => caching?.clear(),
+    clearCache: () => {
+      caching?.clear();
+      core.candidates.clear();
+    },
   };
 }
 

@@ -251,7 +251,13 @@ export async function* lookupResources(core: EngineCore, req: LookupResourcesReq
   validateSubject(schema, req.subject, { field: 'subject', what: 'lookup' });
   const reader = core.store.reader(revision);
   core.metrics.dispatch('lookup_resources');
-  const candidates = await lookupCandidates(schema, reader, req.resourceType, req.permission, subject, core.chunkSize);
+  const key = `${revision}\u0000${req.resourceType}\u0000${req.permission}\u0000${subject.type}:${subject.id}#${subject.relation ?? ''}`;
+  let candidates = core.candidates.get(key);
+  if (!candidates) {
+    candidates = await lookupCandidates(schema, reader, req.resourceType, req.permission, subject, core.chunkSize);
+    // Bounded memory: huge candidate sets are recomputed per page rather than kept.
+    if (candidates.ids.length <= 50_000) core.candidates.set(key, candidates);
+  }
   let ids = candidates.ids;
   if (cursor) ids = ids.filter((id) => id > cursor.after);
   const limit = req.limit && req.limit > 0 ? req.limit : Infinity;
