@@ -27,6 +27,7 @@ import {
   type BackgroundJob,
 } from '../background-gc.js';
 import { assembleChangeSets, changesRetained, type VersionEvent } from '../change-feed.js';
+import { OptimizedRevisionCache } from '../optimized-revision-cache.js';
 import { KEY_COLUMNS, REL_COLUMNS } from '../sql-filter.js';
 import { rowToRelationship, type RelationshipRow } from '../row-codec.js';
 import type { ChangeSet, GcResult, Store, StoreOptions, StoreReader, StoreWriter, WriteOptions } from '../store.js';
@@ -49,6 +50,8 @@ export interface PostgresStoreOptions extends StoreOptions {
 }
 
 interface Clocks {
+  /** The database clock, epoch ms. */
+  ms: number;
   head: number;
   oldest: number;
   at_window: number | null;
@@ -62,6 +65,7 @@ export class PostgresStore implements Store {
   private readonly gcWindowMs: number;
   private gcJob: BackgroundJob | undefined;
   private closed = false;
+  private readonly optimized = new OptimizedRevisionCache();
 
   private constructor(
     private readonly pool: PgPool,
@@ -106,10 +110,11 @@ export class PostgresStore implements Store {
     const [row] = await pgQuery<Clocks>(
       this.pool,
       `WITH c AS (SELECT ${CLOCK_MS} AS ms)
-       SELECT (SELECT max(revision) FROM transactions) AS head,
+       SELECT c.ms, (SELECT max(revision) FROM transactions) AS head,
               (SELECT min(revision) FROM transactions) AS oldest,
               (SELECT max(revision) FROM transactions, c WHERE committed_at <= c.ms - $1::bigint) AS at_window,
-              (SELECT max(revision) FROM transactions, c WHERE committed_at <= (c.ms / $2::bigint) * $2::bigint) AS quantized`,
+              (SELECT max(revision) FROM transactions, c WHERE committed_at <= (c.ms / $2::bigint) * $2::bigint) AS quantized
+       FROM c`,
       [this.gcWindowMs, q],
     );
     return row!;
@@ -122,9 +127,15 @@ export class PostgresStore implements Store {
 
   async optimizedRevision(): Promise<number> {
     if (this.quantizationMs <= 0) return this.headRevision();
-    const c = await this.clocks();
-    const floor = c.at_window ?? c.oldest;
-    return c.quantized !== null && c.quantized > floor ? c.quantized : floor;
+    // The horizon moves with time; a window longer than half the GC window could outlive it.
+    if (this.gcWindowMs < 2 * this.quantizationMs) this.optimized.clear();
+    return this.optimized.get(async () => {
+      const c = await this.clocks();
+      const floor = c.at_window ?? c.oldest;
+      const revision = c.quantized !== null && c.quantized > floor ? c.quantized : floor;
+      const windowStart = Math.floor(c.ms / this.quantizationMs) * this.quantizationMs;
+      return { revision, nowMs: c.ms, windowEndMs: windowStart + this.quantizationMs };
+    });
   }
 
   async checkRevision(revision: number): Promise<void> {

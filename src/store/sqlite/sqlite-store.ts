@@ -21,6 +21,7 @@ import {
   type BackgroundJob,
 } from '../background-gc.js';
 import { assembleChangeSets, changesRetained, type VersionEvent } from '../change-feed.js';
+import { OptimizedRevisionCache } from '../optimized-revision-cache.js';
 import { KEY_COLUMNS, REL_COLUMNS } from '../sql-filter.js';
 import { rowToRelationship, type RelationshipRow } from '../row-codec.js';
 import type { ChangeSet, GcResult, Store, StoreOptions, StoreReader, StoreWriter, WriteOptions } from '../store.js';
@@ -50,6 +51,7 @@ export class SqliteStore implements Store {
   private readonly gcWindowMs: number;
   private gcJob: BackgroundJob | undefined;
   private closed = false;
+  private readonly optimized: OptimizedRevisionCache;
 
   private constructor(
     private readonly conn: SqliteConnection,
@@ -58,6 +60,7 @@ export class SqliteStore implements Store {
   ) {
     this.quantizationMs = options.quantizationMs ?? DEFAULT_QUANTIZATION_MS;
     this.gcWindowMs = options.gcWindowMs ?? DEFAULT_GC_WINDOW_MS;
+    this.optimized = new OptimizedRevisionCache(conn.clock);
   }
 
   static async open(options: SqliteStoreOptions): Promise<SqliteStore> {
@@ -117,13 +120,18 @@ export class SqliteStore implements Store {
 
   async optimizedRevision(): Promise<number> {
     if (this.quantizationMs <= 0) return this.head();
-    const now = this.conn.clock();
-    const windowStart = Math.floor(now / this.quantizationMs) * this.quantizationMs;
-    const quantized = this.conn.get<{ r: number | null }>('SELECT max(revision) AS r FROM transactions WHERE committed_at <= ?', [
-      windowStart,
-    ])?.r;
-    const floor = this.horizon(now);
-    return quantized !== null && quantized !== undefined && quantized > floor ? quantized : floor;
+    // The horizon moves with time; a window longer than half the GC window could outlive it.
+    if (this.gcWindowMs < 2 * this.quantizationMs) this.optimized.clear();
+    return this.optimized.get(async () => {
+      const now = this.conn.clock();
+      const windowStart = Math.floor(now / this.quantizationMs) * this.quantizationMs;
+      const quantized = this.conn.get<{ r: number | null }>('SELECT max(revision) AS r FROM transactions WHERE committed_at <= ?', [
+        windowStart,
+      ])?.r;
+      const floor = this.horizon(now);
+      const revision = quantized !== null && quantized !== undefined && quantized > floor ? quantized : floor;
+      return { revision, nowMs: now, windowEndMs: windowStart + this.quantizationMs };
+    });
   }
 
   async checkRevision(revision: number): Promise<void> {
