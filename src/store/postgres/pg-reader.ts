@@ -22,6 +22,7 @@ import { pgDialect, pgExec, pgQuery } from './pg-connection.js';
 
 /** Rows per INSERT ... SELECT FROM unnest(...) statement. */
 const INSERT_BATCH = 5000;
+const MAX_IMPORTED_KEYS = 2_000_000;
 
 const KEYS_UNNEST = 'unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[]) AS k(rt, rid, rel, st, sid, srel)';
 const KEYS_JOIN =
@@ -86,10 +87,12 @@ export class PgWriter extends PgReader implements StoreWriter, WriteOps {
   }
 
   async apply(updates: readonly RelationshipUpdate[]): Promise<void> {
+    this.leaveBulkMode();
     await applyUpdates(this, updates);
   }
 
   async deleteByFilter(filter: RelationshipFilter, options?: DeleteOptions): Promise<DeleteResult> {
+    this.leaveBulkMode();
     if (options?.limit !== undefined) return deleteWithLimit(this, filter, { ...options, limit: options.limit });
     const p = pgDialect.params();
     const where = filterConditions(filter, pgDialect, p);
@@ -101,22 +104,45 @@ export class PgWriter extends PgReader implements StoreWriter, WriteOps {
     return { deleted: ended + removed, complete: true };
   }
 
+  /**
+   * Keys bulk-created so far when this transaction started on an empty table and has done
+   * nothing but bulkCreate: a duplicate can then only be one of these, so the existence
+   * query per chunk is skipped. Undefined otherwise (or past MAX_IMPORTED_KEYS).
+   */
+  private importedKeys: Set<string> | undefined;
+  private onlyBulk = true;
+
+  private leaveBulkMode(): void {
+    this.onlyBulk = false;
+    this.importedKeys = undefined;
+  }
+
   async bulkCreate(relationships: readonly Relationship[]): Promise<number> {
+    if (this.onlyBulk && this.importedKeys === undefined) {
+      const [any] = await pgQuery<{ x: number }>(this.db, 'SELECT 1 AS x FROM relationships LIMIT 1');
+      if (any === undefined) this.importedKeys = new Set();
+      else this.onlyBulk = false;
+    }
     for (let start = 0; start < relationships.length; start += INSERT_BATCH) {
       const chunk = relationships.slice(start, start + INSERT_BATCH);
-      const seen = new Set<string>();
+      const fresh = new Set<string>();
       for (const r of chunk) {
         const key = relationshipKey(r);
-        if (seen.has(key)) throw new RelationshipAlreadyExistsError(formatRelationshipKey(r));
-        seen.add(key);
+        if (fresh.has(key) || this.importedKeys?.has(key)) throw new RelationshipAlreadyExistsError(formatRelationshipKey(r));
+        fresh.add(key);
       }
-      const [existing] = await pgQuery<RelationshipRow>(
-        this.db,
-        `SELECT ${REL_COLUMNS.split(', ').map((c) => `r.${c}`).join(', ')} FROM relationships r JOIN ${KEYS_UNNEST} ON ${KEYS_JOIN}
-         WHERE r.deleted_rev IS NULL LIMIT 1`,
-        keyArrays(chunk),
-      );
-      if (existing) throw new RelationshipAlreadyExistsError(formatRelationshipKey(rowToRelationship(existing)));
+      if (this.importedKeys) {
+        for (const k of fresh) this.importedKeys.add(k);
+        if (this.importedKeys.size > MAX_IMPORTED_KEYS) this.leaveBulkMode();
+      } else {
+        const [existing] = await pgQuery<RelationshipRow>(
+          this.db,
+          `SELECT ${REL_COLUMNS.split(', ').map((c) => `r.${c}`).join(', ')} FROM relationships r JOIN ${KEYS_UNNEST} ON ${KEYS_JOIN}
+           WHERE r.deleted_rev IS NULL LIMIT 1`,
+          keyArrays(chunk),
+        );
+        if (existing) throw new RelationshipAlreadyExistsError(formatRelationshipKey(rowToRelationship(existing)));
+      }
       await this.insertRows(chunk);
       this.bulkInserted += chunk.length;
     }

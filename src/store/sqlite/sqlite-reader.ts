@@ -113,8 +113,9 @@ export class SqliteWriter extends SqliteReader implements StoreWriter, WriteOps 
   private onlyBulk = true;
 
   async bulkCreate(relationships: readonly Relationship[]): Promise<number> {
-    if (this.onlyBulk && this.importedKeys === undefined && this.conn.get('SELECT 1 AS x FROM relationships LIMIT 1') === undefined) {
-      this.importedKeys = new Set();
+    if (this.onlyBulk && this.importedKeys === undefined) {
+      if (this.conn.get('SELECT 1 AS x FROM relationships LIMIT 1') === undefined) this.importedKeys = new Set();
+      else this.onlyBulk = false;
     }
     const exists = this.conn.statement(`SELECT 1 AS x FROM relationships WHERE ${KEY_MATCH} AND deleted_rev IS NULL LIMIT 1`);
     for (let start = 0; start < relationships.length; start += BULK_CHUNK) {
