@@ -125,6 +125,13 @@ describe('a store without a schema', () => {
         c.lookupResources(v1.LookupResourcesRequest.create({ resourceObjectType: 'doc', permission: 'view', subject: subj('user:a') })),
       );
       expect(lr.code).toBe(status.FAILED_PRECONDITION);
+      const raw = h.client(`empty-import-${Date.now()}`);
+      const imported = await new Promise<{ code: number; details: string }>((resolve) => {
+        const stream = raw.importBulkRelationships((err) => resolve(err as unknown as { code: number; details: string }));
+        stream.write(v1.ImportBulkRelationshipsRequest.create({ relationships: [rel('doc:1#viewer@user:a')] }));
+        stream.end();
+      });
+      expect(imported).toMatchObject({ code: status.FAILED_PRECONDITION, details: 'object definition `doc` not found' });
     } finally {
       await h.close();
     }

@@ -310,8 +310,20 @@ export const permissionsService: ServiceImpl<Methods> = {
   },
 
   async importBulkRelationships(requests, ctx) {
-    const { loaded } = await ctx.trellis.importRelationships(importBatches(requests));
-    return { numLoaded: BigInt(loaded) };
+    let firstType: string | undefined;
+    async function* remember(batches: AsyncIterable<readonly Relationship[]>): AsyncIterable<readonly Relationship[]> {
+      for await (const b of batches) {
+        firstType ??= b[0]?.resource.type;
+        yield b;
+      }
+    }
+    try {
+      const { loaded } = await ctx.trellis.importRelationships(remember(importBatches(requests)));
+      return { numLoaded: BigInt(loaded) };
+    } catch (e) {
+      if (e instanceof SchemaNotFoundError && firstType) throw new DefinitionNotFoundError(firstType);
+      throw e;
+    }
   },
 
   async *exportBulkRelationships(req, ctx) {
