@@ -30,6 +30,8 @@ const ROW_MARKS = `(${new Array(10).fill('?').join(', ')})`;
 function insertSql(rows: number): string {
   return `INSERT INTO relationships (${INSERT_COLUMNS}) VALUES ${new Array(rows).fill(ROW_MARKS).join(', ')}`;
 }
+const INSERT_ONE = insertSql(1);
+const INSERT_MANY = insertSql(INSERT_BATCH);
 
 export class SqliteReader implements StoreReader {
   constructor(
@@ -183,10 +185,9 @@ export class SqliteWriter extends SqliteReader implements StoreWriter, WriteOps 
     for (; start + INSERT_BATCH <= rows.length; start += INSERT_BATCH) {
       const values: unknown[] = [];
       for (let i = start; i < start + INSERT_BATCH; i++) values.push(...relationshipValues(rows[i]!), this.revision);
-      this.conn.run(insertSql(INSERT_BATCH), values);
+      this.conn.run(INSERT_MANY, values);
     }
     // The remainder goes row by row so only two insert shapes are ever prepared.
-    const one = insertSql(1);
-    for (; start < rows.length; start++) this.conn.run(one, [...relationshipValues(rows[start]!), this.revision]);
+    for (; start < rows.length; start++) this.conn.run(INSERT_ONE, [...relationshipValues(rows[start]!), this.revision]);
   }
 }
