@@ -125,6 +125,18 @@ describe('request errors', () => {
     expect(e).toMatchObject({ code: status.INVALID_ARGUMENT, reason: 'ERROR_REASON_EXCEEDS_MAXIMUM_ALLOWABLE_LIMIT', metadata: { limit_provided: '5000', maximum_limit_allowed: '1000' } });
   });
 
+  it('more than 10 000 bulk checks: INVALID_ARGUMENT with the counts', async () => {
+    const item = v1.CheckBulkPermissionsRequestItem.create({ resource: obj('document', 'a'), permission: 'view', subject: subj('user:alice') });
+    const e = await rejection(c.checkBulkPermissions(v1.CheckBulkPermissionsRequest.create({ items: Array.from({ length: 10_001 }, () => item) })));
+    expect(e).toEqual({
+      code: status.INVALID_ARGUMENT,
+      message: 'check count of 10001 is greater than maximum allowed of 10000',
+      reason: 'ERROR_REASON_UNSPECIFIED',
+      domain: 'authzed.com',
+      metadata: { check_count: '10001', maximum_checks_allowed: '10000' },
+    });
+  });
+
   it('empty filter: INVALID_ARGUMENT, INVALID_FILTER', async () => {
     const e = await rejection(c.deleteRelationships(v1.DeleteRelationshipsRequest.create({ relationshipFilter: v1.RelationshipFilter.create({}) })));
     expect(e).toMatchObject({ code: status.INVALID_ARGUMENT, reason: 'ERROR_REASON_INVALID_FILTER' });

@@ -187,6 +187,27 @@ describe('PermissionsService', () => {
     expect(r.every((x) => (x.afterResultCursor?.token ?? '').length > 0 && x.lookedUpAt?.token === r[0]?.lookedUpAt?.token)).toBe(true);
   });
 
+  it('pages lookup resources with a limit and cursors', async () => {
+    const seen: string[] = [];
+    let cursor: v1.Cursor | undefined;
+    for (let page = 0; page < 10; page++) {
+      const r = await c.lookupResources(
+        v1.LookupResourcesRequest.create({
+          resourceObjectType: 'document',
+          permission: 'view',
+          subject: subj('user:alice'),
+          optionalLimit: 1,
+          ...(cursor ? { optionalCursor: cursor } : { consistency: FULL() }),
+        }),
+      );
+      if (r.length === 0) break;
+      expect(r.length).toBe(1);
+      seen.push(r[0]?.resourceObjectId ?? '');
+      cursor = r[0]?.afterResultCursor;
+    }
+    expect([...new Set(seen)].sort()).toEqual(['a', 'b']);
+  });
+
   it('looks up subjects, filling both the new and the deprecated fields', async () => {
     const r = await c.lookupSubjects(
       v1.LookupSubjectsRequest.create({ resource: obj('document', 'b'), permission: 'view', subjectObjectType: 'user', consistency: FULL() }),
