@@ -9,32 +9,43 @@ import type { CheckDispatch, CheckDispatchResult, Dispatcher, RawTrace } from '.
 import { problemPrefix } from './dispatch.js';
 import type { Outcome } from './outcome.js';
 
-interface Entry {
+export interface CacheEntry {
   /** Undefined = not a member. */
   readonly outcome: Outcome | undefined;
   readonly depthRequired: number;
 }
 
-export class CachingDispatcher implements Dispatcher {
-  private readonly cache: LRUCache<string, Entry>;
+interface EntryMap {
+  get(key: string): CacheEntry | undefined;
+  set(key: string, value: CacheEntry): unknown;
+}
 
+export class CachingDispatcher implements Dispatcher {
+  private readonly cache: LRUCache<string, CacheEntry> | undefined;
+
+  /**
+   * `maxEntries` gives the shared, cross-request LRU (counted in metrics); `'request'` gives the
+   * per-request memo, which only spares one request from solving the same sub-problem twice.
+   */
   constructor(
     private readonly next: Dispatcher,
-    maxEntries: number,
+    maxEntries: number | 'request',
   ) {
-    this.cache = new LRUCache<string, Entry>({ max: Math.max(1, maxEntries) });
+    this.cache = maxEntries === 'request' ? undefined : new LRUCache<string, CacheEntry>({ max: Math.max(1, maxEntries) });
   }
 
   dispatchCheck(req: CheckDispatch): CheckDispatchResult | Promise<CheckDispatchResult> {
     const ctx = req.ctx;
-    ctx.metrics.dispatch(ctx.operation);
+    const shared = this.cache !== undefined;
+    const cache: EntryMap = this.cache ?? ctx.memo;
+    if (shared) ctx.metrics.dispatch(ctx.operation);
     const prefix = problemPrefix(req);
     const outcomes = new Map<string, Outcome>();
     let traces: Map<string, RawTrace> | undefined;
     let missing: string[] | undefined;
     let depthRequired = 1;
     for (const id of req.resourceIds) {
-      const e = this.cache.get(prefix + id);
+      const e = cache.get(prefix + id);
       if (e === undefined || e.depthRequired > req.depthRemaining) {
         (missing ??= []).push(id);
         continue;
@@ -44,14 +55,14 @@ export class CachingDispatcher implements Dispatcher {
       if (ctx.trace) (traces ??= new Map()).set(id, cachedTrace(req, id, e.outcome));
     }
     const hits = req.resourceIds.length - (missing?.length ?? 0);
-    ctx.metrics.cache(ctx.operation, hits, missing?.length ?? 0);
+    if (shared) ctx.metrics.cache(ctx.operation, hits, missing?.length ?? 0);
     if (missing === undefined) return ctx.trace ? { outcomes, depthRequired, traces: traces ?? new Map() } : { outcomes, depthRequired };
     const pending = this.next.dispatchCheck(missing.length === req.resourceIds.length ? req : { ...req, resourceIds: missing });
     const ids = missing;
     const finish = (r: CheckDispatchResult): CheckDispatchResult => {
       for (const id of ids) {
         const o = r.outcomes.get(id);
-        if (o?.kind !== 'depth') this.cache.set(prefix + id, { outcome: o, depthRequired: r.depthRequired });
+        if (o?.kind !== 'depth') cache.set(prefix + id, { outcome: o, depthRequired: r.depthRequired });
       }
       if (hits === 0) return r;
       for (const [id, o] of r.outcomes) outcomes.set(id, o);
@@ -63,7 +74,7 @@ export class CachingDispatcher implements Dispatcher {
   }
 
   clear(): void {
-    this.cache.clear();
+    this.cache?.clear();
   }
 }
 

@@ -8,6 +8,7 @@ import type { Schema } from '../schema/index.js';
 import type { StoreReader } from '../store/index.js';
 import type { Outcome } from './outcome.js';
 import type { MetricsRecorder } from './metrics.js';
+import type { CacheEntry } from './caching-dispatcher.js';
 
 /** Per-request state that is not part of a sub-problem's identity. */
 export interface DispatchContext {
@@ -25,6 +26,8 @@ export interface DispatchContext {
    * being re-explored exponentially (with less depth the answer cannot be better).
    */
   readonly undecided: Map<string, number>;
+  /** Results this request already computed, by sub-problem and resource id. */
+  readonly memo: Map<string, CacheEntry>;
 }
 
 export interface CheckDispatch {

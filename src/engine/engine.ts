@@ -109,11 +109,13 @@ export function createEngine(options: EngineOptions): Engine {
     return lastToken.token;
   };
 
+  // cache (shared LRU) → request memo → single-flight → graph walk; the walk re-enters at `top`.
   let top: Dispatcher;
   const walk = new CheckWalk(() => top, chunkSize);
   const singleFlight = new SingleFlightDispatcher(walk);
-  const caching = options.cache === false ? undefined : new CachingDispatcher(singleFlight, options.cache?.maxEntries ?? 100_000);
-  top = caching ?? new CountingDispatcher(singleFlight);
+  const requestMemo = new CachingDispatcher(singleFlight, 'request');
+  const caching = options.cache === false ? undefined : new CachingDispatcher(requestMemo, options.cache?.maxEntries ?? 100_000);
+  top = caching ?? new CountingDispatcher(requestMemo);
 
   const core: EngineCore = {
     store,

@@ -1,16 +1,18 @@
 /**
- * The per-request `DispatchContext`. The store reader and the undecided-memo are created on
- * first use, so a check answered entirely from the cache allocates neither.
+ * The per-request `DispatchContext`. The store reader and the memos are created on first use,
+ * so a check answered entirely from the cache allocates none of them.
  */
 import type { Revision } from '../core/index.js';
 import type { Schema } from '../schema/index.js';
 import type { Store, StoreReader } from '../store/index.js';
 import type { DispatchContext } from './dispatch.js';
 import type { MetricsRecorder } from './metrics.js';
+import type { CacheEntry } from './caching-dispatcher.js';
 
 export class RequestContext implements DispatchContext {
   private readerValue: StoreReader | undefined;
   private undecidedValue: Map<string, number> | undefined;
+  private memoValue: Map<string, CacheEntry> | undefined;
 
   constructor(
     private readonly store: Store,
@@ -27,5 +29,9 @@ export class RequestContext implements DispatchContext {
 
   get undecided(): Map<string, number> {
     return (this.undecidedValue ??= new Map());
+  }
+
+  get memo(): Map<string, CacheEntry> {
+    return (this.memoValue ??= new Map());
   }
 }

@@ -73,8 +73,10 @@ function make(concrete: Map<string, Found>, wildcard: WildcardFound | undefined)
 export function union(a: SubjectSet, b: SubjectSet): SubjectSet {
   if (a.concrete.size === 0 && !a.wildcard) return b;
   if (b.concrete.size === 0 && !b.wildcard) return a;
-  const concrete = new Map(a.concrete);
-  for (const [x, f] of b.concrete) concrete.set(x, orFound(concrete.get(x), f) as Found);
+  // Copy the larger side and fold the smaller one in (OR is symmetric).
+  const [big, small] = a.concrete.size >= b.concrete.size ? [a.concrete, b.concrete] : [b.concrete, a.concrete];
+  const concrete = new Map(big);
+  for (const [x, f] of small) concrete.set(x, orFound(concrete.get(x), f) as Found);
   const wa = a.wildcard;
   const wb = b.wildcard;
   if (!wa || !wb) return make(concrete, wa ?? wb);
@@ -161,4 +163,40 @@ export function withOutcome(s: SubjectSet, o: Outcome): SubjectSet {
 
 export function isEmpty(s: SubjectSet): boolean {
   return s.concrete.size === 0 && !s.wildcard;
+}
+
+/** Union of many sets in one pass over their concrete subjects (no copy per operand). */
+export function unionAll(sets: readonly SubjectSet[]): SubjectSet {
+  if (sets.length === 0) return EMPTY_SET;
+  if (sets.length === 1) return sets[0] as SubjectSet;
+  const concrete = new Map<string, Found>();
+  let wildcards: SubjectSet | undefined;
+  for (const s of sets) {
+    for (const [x, f] of s.concrete) concrete.set(x, orFound(concrete.get(x), f) as Found);
+    if (s.wildcard) {
+      const w: SubjectSet = { concrete: new Map(), wildcard: s.wildcard };
+      wildcards = wildcards ? union(wildcards, w) : w;
+    }
+  }
+  return wildcards ? union({ concrete }, wildcards) : { concrete };
+}
+
+/**
+ * Accumulates many single subjects (the relationships of one relation) without copying the set
+ * for each one, which would make wide relations quadratic.
+ */
+export class SubjectSetBuilder {
+  private readonly concrete = new Map<string, Found>();
+  private wildcard: Found | undefined;
+
+  add(id: string, outcome: Outcome, parents: ReadonlySet<string> = NO_PARENTS): void {
+    const f: Found = { outcome, parents };
+    if (id === '*') this.wildcard = orFound(this.wildcard, f);
+    else this.concrete.set(id, orFound(this.concrete.get(id), f) as Found);
+  }
+
+  build(): SubjectSet {
+    const w = this.wildcard;
+    return make(this.concrete, w ? { outcome: w.outcome, parents: w.parents, exclusions: new Map() } : undefined);
+  }
 }

@@ -8,7 +8,7 @@ import { ELLIPSIS, MaxDepthExceededError, WILDCARD_ID, type Relationship } from 
 import { assertNever, type PermissionExpr, type Schema } from '../schema/index.js';
 import type { StoreReader } from '../store/index.js';
 import { MEMBER, relationshipOutcome } from './outcome.js';
-import { EMPTY_SET, intersect, single, subtract, union, withOutcome, type SubjectSet } from './subject-set.js';
+import { EMPTY_SET, SubjectSetBuilder, intersect, single, subtract, union, unionAll, withOutcome, type SubjectSet } from './subject-set.js';
 
 /** Subject sets keyed by `type#relation` (`...` for plain subjects). */
 export type TypedSubjects = ReadonlyMap<string, SubjectSet>;
@@ -61,9 +61,33 @@ function mergeTyped(a: TypedSubjects, b: TypedSubjects, op: (x: SubjectSet, y: S
   return out;
 }
 
-function addTo(map: Map<string, TypedSubjects>, id: string, add: TypedSubjects): void {
-  const cur = map.get(id);
-  map.set(id, cur ? mergeTyped(cur, add, union, 'union') : add);
+/** Collects, per resource, the subject sets to union, and unions each group once at the end. */
+class TypedUnion {
+  private readonly parts = new Map<string, Map<string, SubjectSet[]>>();
+
+  add(id: string, typed: TypedSubjects): void {
+    let byKey = this.parts.get(id);
+    if (!byKey) this.parts.set(id, (byKey = new Map()));
+    for (const [k, set] of typed) {
+      const list = byKey.get(k);
+      if (list) list.push(set);
+      else byKey.set(k, [set]);
+    }
+  }
+
+  addSet(id: string, key: string, set: SubjectSet): void {
+    this.add(id, new Map([[key, set]]));
+  }
+
+  build(): Map<string, TypedSubjects> {
+    const out = new Map<string, TypedSubjects>();
+    for (const [id, byKey] of this.parts) {
+      const typed = new Map<string, SubjectSet>();
+      for (const [k, list] of byKey) typed.set(k, unionAll(list));
+      out.set(id, typed);
+    }
+    return out;
+  }
 }
 
 export class SubjectWalk {
@@ -117,14 +141,23 @@ export class SubjectWalk {
 
   private async direct(type: string, ids: readonly string[], relation: string, depth: number, anc: Ancestry): Promise<Map<string, TypedSubjects>> {
     const rels = await this.query(type, relation, ids);
-    const out = new Map<string, TypedSubjects>();
+    const leaves = new Map<string, Map<string, SubjectSetBuilder>>();
+    const parentsOf = new Map<string, ReadonlySet<string>>();
     const nested = new Map<string, { type: string; relation: string; ids: Set<string> }>();
     for (const r of rels) {
       const s = r.subject;
       const key = subjectSetKey(s.type, s.relation);
       if (this.o.only === undefined || this.o.only === key) {
-        const parents = this.o.trackParents ? new Set([`${type}:${r.resource.id}#${relation}`]) : undefined;
-        addTo(out, r.resource.id, new Map([[key, single(s.id, relationshipOutcome(r), parents)]]));
+        let byKey = leaves.get(r.resource.id);
+        if (!byKey) leaves.set(r.resource.id, (byKey = new Map()));
+        let b = byKey.get(key);
+        if (!b) byKey.set(key, (b = new SubjectSetBuilder()));
+        let parents: ReadonlySet<string> | undefined;
+        if (this.o.trackParents) {
+          parents = parentsOf.get(r.resource.id);
+          if (!parents) parentsOf.set(r.resource.id, (parents = new Set([`${type}:${r.resource.id}#${relation}`])));
+        }
+        b.add(s.id, relationshipOutcome(r), parents);
       }
       if (s.relation !== undefined && s.relation !== ELLIPSIS && s.id !== WILDCARD_ID) {
         const nk = `${s.type}#${s.relation}`;
@@ -133,15 +166,17 @@ export class SubjectWalk {
         n.ids.add(s.id);
       }
     }
+    const acc = new TypedUnion();
+    for (const [id, byKey] of leaves) for (const [key, b] of byKey) acc.addSet(id, key, b.build());
     const children = new Map<string, Map<string, TypedSubjects>>();
     for (const [nk, n] of nested) children.set(nk, await this.walk(n.type, [...n.ids], n.relation, depth - 1, childAncestry(anc, rels, (r) => r.subject.type === n.type && r.subject.relation === n.relation)));
     for (const r of rels) {
       const s = r.subject;
       if (s.relation === undefined || s.relation === ELLIPSIS || s.id === WILDCARD_ID) continue;
       const sub = children.get(`${s.type}#${s.relation}`)?.get(s.id);
-      if (sub) addTo(out, r.resource.id, applyOutcome(sub, relationshipOutcome(r)));
+      if (sub) acc.add(r.resource.id, applyOutcome(sub, relationshipOutcome(r)));
     }
-    return out;
+    return acc.build();
   }
 
   private async expr(type: string, ids: readonly string[], e: PermissionExpr, depth: number, anc: Ancestry): Promise<Map<string, TypedSubjects>> {
@@ -200,15 +235,19 @@ export class SubjectWalk {
     }
     const children = new Map<string, Map<string, TypedSubjects>>();
     for (const [t, set] of byType) children.set(t, await this.walk(t, [...set], computed, depth - 1, childAncestry(anc, rels, (r) => r.subject.type === t)));
+    if (mode === 'any') {
+      const acc = new TypedUnion();
+      for (const r of rels) {
+        const sub = children.get(r.subject.type)?.get(r.subject.id);
+        if (sub) acc.add(r.resource.id, applyOutcome(sub, relationshipOutcome(r)));
+      }
+      return acc.build();
+    }
     const out = new Map<string, TypedSubjects>();
     const failed = new Set<string>();
     for (const r of rels) {
       const sub = children.get(r.subject.type)?.get(r.subject.id);
       const id = r.resource.id;
-      if (mode === 'any') {
-        if (sub) addTo(out, id, applyOutcome(sub, relationshipOutcome(r)));
-        continue;
-      }
       if (failed.has(id)) continue;
       if (!sub) {
         failed.add(id);
