@@ -33,7 +33,7 @@ import { rowToRelationship, type RelationshipRow } from '../row-codec.js';
 import type { ChangeSet, GcResult, Store, StoreOptions, StoreReader, StoreWriter, WriteOptions } from '../store.js';
 import { createPgPool, type PgClient, type PgPool } from './driver.js';
 import { CLOCK_MS, pgExec, pgQuery } from './pg-connection.js';
-import { translatePgError } from './pg-errors.js';
+import { isRetryableConflict, translatePgError } from './pg-errors.js';
 import { migratePostgres } from './pg-migrations.js';
 import { PgReader, PgWriter } from './pg-reader.js';
 
@@ -160,7 +160,9 @@ export class PostgresStore implements Store {
         } catch (e) {
           // A connection that failed mid-transaction is not returned to the pool.
           broken = e instanceof DatastoreUnavailableError;
-          if (e instanceof SerializationError && attempt < MAX_ATTEMPTS) continue;
+          // Only conflicts the database reported are retried; a SerializationError thrown by
+          // `fn` itself (e.g. "cannot replay this import") is the caller's verdict.
+          if (e instanceof SerializationError && isRetryableConflict(e.cause) && attempt < MAX_ATTEMPTS) continue;
           throw e;
         } finally {
           client.release(broken);
@@ -260,7 +262,7 @@ export class PostgresStore implements Store {
         n = await pgExec(this.pool, sql, values);
       } catch (e) {
         // A deadlock with a writer ending the same expired row: retry the batch.
-        if (e instanceof SerializationError && attempt++ < MAX_ATTEMPTS) continue;
+        if (e instanceof SerializationError && isRetryableConflict(e.cause) && attempt++ < MAX_ATTEMPTS) continue;
         throw e;
       }
       total += n;
