@@ -7,7 +7,7 @@ import { dirname } from 'node:path';
 import type { Command } from 'commander';
 import { destination, pino, type Logger } from 'pino';
 import { Trellis } from '../../api/embedded/index.js';
-import { ServerMetrics, singleTrellis, splitAddress, startServer, type RunningServer } from '../../api/grpc/index.js';
+import { isLoopback, ServerMetrics, singleTrellis, splitAddress, startServer, type RunningServer } from '../../api/grpc/index.js';
 
 export const DEFAULT_DATASTORE = './trellis-data/trellis.db';
 export const DEFAULT_GRPC_ADDR = '127.0.0.1:50051';
@@ -81,7 +81,7 @@ export function registerServe(program: Command): void {
         : (process.env['TRELLIS_GRPC_PRESHARED_KEY'] ?? '').split(',').map((k) => k.trim()).filter((k) => k.length > 0);
       // Checked before opening the datastore, so a misconfiguration touches nothing.
       const { host } = splitAddress(opts.grpcAddr);
-      if (keys.length === 0 && !['localhost', '::1'].includes(host) && !/^127\./.test(host)) {
+      if (keys.length === 0 && !isLoopback(host)) {
         throw new Error(`refusing to serve on non-loopback address ${opts.grpcAddr} without --grpc-preshared-key`);
       }
       const trellis = await Trellis.open({ datastore: prepareDatastore(opts.datastore) });
