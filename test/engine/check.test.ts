@@ -124,3 +124,20 @@ describe('check', () => {
     await deep.close();
   });
 });
+
+describe('check on wide objects', () => {
+  it('answers the same when an object has too many relationships to load whole', async () => {
+    const members = Array.from({ length: 80 }, (_, i) => `group:wide#member@user:u${i}`).join('\n');
+    const h = await setup(DOCS, `${members}\ngroup:wide#member@group:leads#member\ngroup:leads#member@user:bob\ndocument:d#viewer@group:wide#member\ndocument:d#banned@user:u7`);
+    const view = async (user: string) =>
+      (await h.engine.check({ resource: { type: 'document', id: 'd' }, permission: 'view', subject: { type: 'user', id: user } })).permissionship;
+    expect([await view('u0'), await view('u79'), await view('bob'), await view('u7'), await view('u80')]).toEqual([
+      'has_permission',
+      'has_permission',
+      'has_permission',
+      'no_permission',
+      'no_permission',
+    ]);
+    await h.close();
+  });
+});
