@@ -8,12 +8,17 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 
+const built = new Map<string, string>();
 // Inside node_modules so the bundle resolves the native drivers it leaves external.
 const cacheDir = join(process.cwd(), 'node_modules', '.cache');
 mkdirSync(cacheDir, { recursive: true });
 const outDir = mkdtempSync(join(cacheDir, 'trellis-store-child-'));
-process.on('exit', () => rmSync(outDir, { recursive: true, force: true }));
-const built = new Map<string, string>();
+
+/** Removes the bundles (call from afterAll; test workers may not see a normal exit). */
+export function removeBundles(): void {
+  rmSync(outDir, { recursive: true, force: true });
+  built.clear();
+}
 
 export async function bundleFixture(entry: string): Promise<string> {
   const cached = built.get(entry);

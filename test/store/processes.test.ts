@@ -7,14 +7,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { openStore } from '../../src/store/index.js';
-import { bundleFixture, startChild } from './child-process.js';
+import { bundleFixture, removeBundles, startChild } from './child-process.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'trellis-proc-'));
 let script: string;
 beforeAll(async () => {
   script = await bundleFixture(join(import.meta.dirname, 'fixtures/writer-child.ts'));
 });
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+afterAll(() => {
+  rmSync(dir, { recursive: true, force: true });
+  removeBundles();
+});
 
 test('an acknowledged write survives kill -9', async () => {
   const path = join(dir, 'kill.db');
