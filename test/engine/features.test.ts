@@ -261,3 +261,17 @@ describe('self and metrics', () => {
     await h.close();
   });
 });
+
+describe('expiration', () => {
+  it('ignores expired relationships in check and lookups', async () => {
+    const schema = 'use expiration\ndefinition user {}\ndefinition document {\n  relation viewer: user with expiration\n  permission view = viewer\n}';
+    const h = await setup(schema, 'document:d#viewer@user:old[expiration:2000-01-01T00:00:00Z]\ndocument:d#viewer@user:new[expiration:2999-01-01T00:00:00Z]');
+    const view = async (user: string) =>
+      (await h.engine.check({ resource: { type: 'document', id: 'd' }, permission: 'view', subject: { type: 'user', id: user } })).permissionship;
+    expect([await view('old'), await view('new')]).toEqual(['no_permission', 'has_permission']);
+    const subjects = await collect(h.engine.lookupSubjects({ resource: { type: 'document', id: 'd' }, permission: 'view', subjectType: 'user' }));
+    expect(subjects.map((s) => s.subject.id)).toEqual(['new']);
+    expect(await collect(h.engine.lookupResources({ resourceType: 'document', permission: 'view', subject: { type: 'user', id: 'old' } }))).toEqual([]);
+    await h.close();
+  });
+});
