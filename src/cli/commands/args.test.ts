@@ -1,22 +1,27 @@
 import { describe, expect, it } from 'vitest';
-import { filterFromArgs, relationshipFromArgs } from './relationship.js';
+import { filterFromArgs, relationshipsFromArgs } from './relationship.js';
 import { formatTree, parseContext } from './check.js';
 
 describe('relationship arguments', () => {
-  it("accepts zed's three words or one relationship, with caveat and expiration flags", () => {
-    expect(relationshipFromArgs(['document:a', 'viewer', 'group:eng#member'], {})).toEqual({
+  it("accepts zed's three words or relationships in text form, with caveat and expiration flags", () => {
+    expect(relationshipsFromArgs(['document:a', 'viewer', 'group:eng#member'], {})).toEqual([{
       resource: { type: 'document', id: 'a' },
       relation: 'viewer',
       subject: { type: 'group', id: 'eng', relation: 'member' },
-    });
-    expect(relationshipFromArgs(['document:a#viewer@user:b'], { caveat: 'on_day:{"day":"mon"}', expirationTime: '2030-01-01T00:00:00Z' })).toEqual({
+    }]);
+    expect(relationshipsFromArgs(['document:a#viewer@user:b'], { caveat: 'on_day:{"day":"mon"}', expirationTime: '2030-01-01T00:00:00Z' })).toEqual([{
       resource: { type: 'document', id: 'a' },
       relation: 'viewer',
       subject: { type: 'user', id: 'b' },
       caveat: { name: 'on_day', context: { day: 'mon' } },
       expiresAt: new Date('2030-01-01T00:00:00Z'),
-    });
-    expect(() => relationshipFromArgs(['document:a', 'viewer'], {})).toThrow('expected <resource> <relation> <subject>');
+    }]);
+    expect(relationshipsFromArgs(['document:a#viewer@user:b', 'group:eng#member@user:c'], {}).map((r) => `${r.resource.id}#${r.relation}@${r.subject.id}`)).toEqual([
+      'a#viewer@b',
+      'eng#member@c',
+    ]);
+    expect(() => relationshipsFromArgs(['document:a', 'viewer'], {})).toThrow('expected <resource> <relation> <subject>');
+    expect(() => relationshipsFromArgs(['document:a#viewer@user:b', 'viewer'], {})).toThrow('expected <resource> <relation> <subject>');
   });
 
   it('builds read filters from type[:id] [relation] [subject]', () => {

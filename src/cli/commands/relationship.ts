@@ -17,15 +17,20 @@ interface UpdateOptions extends BackendOptions {
   expirationTime?: string;
 }
 
-/** `resource relation subject` (zed) or one relationship in text form. */
-export function relationshipFromArgs(args: readonly string[], opts: { caveat?: string; expirationTime?: string }): ReturnType<typeof parseRelationship> {
-  let text: string;
-  if (args.length === 1 && args[0]?.includes('@')) text = args[0];
-  else if (args.length === 3) text = `${args[0]}#${args[1]}@${args[2]}`;
-  else throw new InvalidArgumentError('expected <resource> <relation> <subject> (e.g. document:readme viewer user:alice) or one relationship like document:readme#viewer@user:alice');
-  if (opts.caveat) text += `[${opts.caveat}]`;
-  if (opts.expirationTime) text += `[expiration:${opts.expirationTime}]`;
-  return parseRelationship(text);
+/**
+ * `resource relation subject` (zed), or one or more relationships in text form, which are
+ * written together in one transaction. `--caveat` and `--expiration-time` apply to each.
+ */
+export function relationshipsFromArgs(args: readonly string[], opts: { caveat?: string; expirationTime?: string }): ReturnType<typeof parseRelationship>[] {
+  let texts: string[];
+  if (args.length > 0 && args.every((a) => a.includes('@'))) texts = [...args];
+  else if (args.length === 3) texts = [`${args[0]}#${args[1]}@${args[2]}`];
+  else throw new InvalidArgumentError('expected <resource> <relation> <subject> (e.g. document:readme viewer user:alice) or relationships like document:readme#viewer@user:alice');
+  return texts.map((text) => {
+    if (opts.caveat) text += `[${opts.caveat}]`;
+    if (opts.expirationTime) text += `[expiration:${opts.expirationTime}]`;
+    return parseRelationship(text);
+  });
 }
 
 function registerUpdate(parent: Command, operation: UpdateOperation, description: string): void {
@@ -36,8 +41,8 @@ function registerUpdate(parent: Command, operation: UpdateOperation, description
       .option('--caveat <name[:json]>', 'caveat with optional context, e.g. ip_allowed:{"cidr":"10.0.0.0/8"}')
       .option('--expiration-time <rfc3339>', 'when the relationship expires'),
   ).action(async (args: string[], opts: UpdateOptions) => {
-    const relationship = relationshipFromArgs(args, opts);
-    const { writtenAt } = await withBackend(opts, (b) => b.write({ updates: [{ operation, relationship }] }));
+    const updates = relationshipsFromArgs(args, opts).map((relationship) => ({ operation, relationship }));
+    const { writtenAt } = await withBackend(opts, (b) => b.write({ updates }));
     out(writtenAt);
   });
 }
