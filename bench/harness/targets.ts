@@ -83,9 +83,20 @@ export function evaluateTargets(rows: readonly BenchRow[]): TargetResult[] {
   if (grpcSeen) out.push({ id: 'grpc-vs-noop', description: 'gRPC throughput and p50 vs the no-op grpc-js server (ratio no-op/Trellis)', goal: 'within 1.5x', measured: grpcParts.join('; '), status: verdict(grpcPass) });
   else na('grpc-vs-noop', 'gRPC throughput and p50 vs the no-op grpc-js server', 'within 1.5x', 'not measured');
 
-  const lr = rows.filter((r) => r.unit === 'results/s' && r.name.includes('wide arrow') && ok(r)).sort((a, b) => b.operations - a.operations)[0];
-  if (lr) out.push({ id: 'lr-rate', description: `lookup resources results/s (${lr.name.replace('trellis lookup resources, ', '')})`, goal: '>= 200k/s', measured: `${formatCount(lr.throughput)}/s`, status: verdict(lr.throughput >= 200_000) });
-  else na('lr-rate', 'lookup resources results/s', '>= 200k/s', 'not measured');
+  // Judged on the largest result set (the streaming case); every size is shown.
+  const perCall = (r: BenchRow): number => r.operations / Math.max(1, r.latency?.samples ?? 1);
+  const lrs = rows.filter((r) => r.unit === 'results/s' && r.name.includes('wide arrow') && ok(r)).sort((a, b) => perCall(a) - perCall(b));
+  const largest = lrs[lrs.length - 1];
+  if (largest) {
+    const size = (r: BenchRow): string => /, (\S+) results/.exec(r.name)?.[1] ?? formatCount(perCall(r));
+    out.push({
+      id: 'lr-rate',
+      description: `lookup resources results/s (judged at ${size(largest)} results)`,
+      goal: '>= 200k/s',
+      measured: lrs.map((r) => `${size(r)}: ${formatCount(r.throughput)}/s`).join(', '),
+      status: verdict(largest.throughput >= 200_000),
+    });
+  } else na('lr-rate', 'lookup resources results/s', '>= 200k/s', 'not measured');
 
   const imports = rows.filter((r) => r.unit === 'rels/s' && r.backend === 'sqlite' && ok(r)).sort((a, b) => (b.relationships ?? 0) - (a.relationships ?? 0));
   const imp = imports.find((r) => r.section.startsWith('docs-')) ?? imports[0];
