@@ -42,6 +42,7 @@ export function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv = proc
   for (const s of only) if (!(SECTIONS as readonly string[]).includes(s)) throw new RangeError(`unknown section ${s}; known: ${SECTIONS.join(', ')}`);
   const sizesArg = argv.flatMap((a, i) => (a === '--sizes' ? [argv[i + 1] ?? ''] : a.startsWith('--sizes=') ? [a.slice(8)] : []))[0];
   const sizes = sizesArg === undefined ? undefined : sizesArg.split(',').map(parseSize);
+  const outArg = argv.flatMap((a, i) => (a === '--out' ? [argv[i + 1] ?? ''] : a.startsWith('--out=') ? [a.slice(6)] : []))[0];
   const pg = env['TRELLIS_TEST_POSTGRES_URL'];
   return {
     mode: full ? 'full' : 'quick',
@@ -63,7 +64,7 @@ export function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv = proc
     grpcDatasetSize: 10_000,
     ...(pg ? { postgresUrl: pg } : {}),
     workDir: path.join(os.tmpdir(), `trellis-bench-${process.pid}`),
-    resultsDir: path.resolve(process.cwd(), 'bench', 'results'),
+    resultsDir: outArg ? path.resolve(outArg) : path.resolve(process.cwd(), 'bench', 'results'),
     only,
   };
 }

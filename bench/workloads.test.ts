@@ -237,6 +237,8 @@ describe('output', () => {
     expect(() => parseSize('ten')).toThrow(new RangeError('not a size: ten'));
     expect(parseArgs(['--full'], {}).docsSizes).toEqual([10_000, 100_000, 1_000_000]);
     expect(parseArgs(['--sizes', '10k,50k'], {}).docsSizes).toEqual([10_000, 50_000]);
+    expect(parseArgs(['--out=/tmp/x'], {}).resultsDir).toBe('/tmp/x');
+    expect(parseArgs([], { TRELLIS_TEST_POSTGRES_URL: 'postgres://h/db' }).postgresUrl).toBe('postgres://h/db');
     expect(() => parseArgs(['--only', 'nope'], {})).toThrow(new RangeError('unknown section nope; known: docs, orgs, stress, grpc, store'));
   });
 });
