@@ -2,14 +2,10 @@
  * Three-valued results of dispatched sub-problems, with caveats carried unevaluated so cached
  * results never depend on a request's context. A resource absent from a result map is NOT_MEMBER.
  */
-import type { CaveatRef, Relationship } from '../core/index.js';
+import { caveatAnd, caveatLeaf, caveatNot, caveatOr, type CaveatExpr } from '../caveats/index.js';
+import type { Relationship } from '../core/index.js';
 
-/** Boolean tree over relationship caveats: union → or, intersection → and, exclusion → and-not. */
-export type CaveatExpr =
-  | { readonly kind: 'caveat'; readonly caveat: CaveatRef }
-  | { readonly kind: 'and'; readonly children: readonly CaveatExpr[] }
-  | { readonly kind: 'or'; readonly children: readonly CaveatExpr[] }
-  | { readonly kind: 'not'; readonly child: CaveatExpr };
+export type { CaveatExpr };
 
 export type Outcome =
   | { readonly kind: 'member' }
@@ -26,16 +22,7 @@ export function caveated(expr: CaveatExpr): Outcome {
 
 /** The outcome a single relationship contributes: its caveat, or plain membership. */
 export function relationshipOutcome(r: Relationship): Outcome {
-  return r.caveat ? caveated({ kind: 'caveat', caveat: r.caveat }) : MEMBER;
-}
-
-function flat(kind: 'and' | 'or', a: CaveatExpr, b: CaveatExpr): CaveatExpr {
-  const children: CaveatExpr[] = [];
-  for (const e of [a, b]) {
-    if (e.kind === kind) children.push(...e.children);
-    else children.push(e);
-  }
-  return { kind, children };
+  return r.caveat ? caveated(caveatLeaf(r.caveat.name, r.caveat.context)) : MEMBER;
 }
 
 export function orOutcome(a: Outcome | undefined, b: Outcome | undefined): Outcome | undefined {
@@ -43,7 +30,7 @@ export function orOutcome(a: Outcome | undefined, b: Outcome | undefined): Outco
   if (b === undefined) return a;
   if (a.kind === 'member' || b.kind === 'member') return MEMBER;
   if (a.kind === 'depth' || b.kind === 'depth') return DEPTH;
-  return caveated(flat('or', a.expr, b.expr));
+  return caveated(caveatOr(a.expr, b.expr));
 }
 
 export function andOutcome(a: Outcome | undefined, b: Outcome | undefined): Outcome | undefined {
@@ -51,7 +38,7 @@ export function andOutcome(a: Outcome | undefined, b: Outcome | undefined): Outc
   if (a.kind === 'depth' || b.kind === 'depth') return DEPTH;
   if (a.kind === 'member') return b;
   if (b.kind === 'member') return a;
-  return caveated(flat('and', a.expr, b.expr));
+  return caveated(caveatAnd(a.expr, b.expr));
 }
 
 /** `a - b`. */
@@ -60,8 +47,8 @@ export function andNotOutcome(a: Outcome | undefined, b: Outcome | undefined): O
   if (b === undefined) return a;
   if (b.kind === 'member') return undefined;
   if (a.kind === 'depth' || b.kind === 'depth') return DEPTH;
-  const notB: CaveatExpr = { kind: 'not', child: b.expr };
-  return a.kind === 'member' ? caveated(notB) : caveated(flat('and', a.expr, notB));
+  const notB = caveatNot(b.expr);
+  return a.kind === 'member' ? caveated(notB) : caveated(caveatAnd(a.expr, notB));
 }
 
 /** Accumulates `value` into `map[id]` with OR. */

@@ -4,7 +4,7 @@
  */
 import type { JsonObject } from '../core/index.js';
 import type { Schema } from '../schema/index.js';
-import { evaluateCaveatLeaf, resolveOutcome } from './caveat-eval.js';
+import { evaluateOutcomeCaveats, resolveOutcome } from './caveat-eval.js';
 import type { RawTrace } from './dispatch.js';
 import type { CheckTrace } from './types.js';
 
@@ -12,11 +12,12 @@ export function buildTrace(schema: Schema, raw: RawTrace, context: JsonObject | 
   // Traces can share nodes (one sub-problem feeding several parents); cut repeats on a path.
   seen.add(raw);
   const resolved = raw.outcome?.kind === 'depth' ? { permissionship: 'no_permission' as const } : resolveOutcome(schema, raw.outcome, context);
-  const caveat = raw.outcome?.kind === 'caveated' && raw.outcome.expr.kind === 'caveat' ? raw.outcome.expr.caveat : undefined;
+  const o = raw.outcome;
+  const caveat = o?.kind === 'caveated' && o.expr.kind === 'caveat' ? o.expr : undefined;
   let caveatTrace: CheckTrace['caveat'];
-  if (caveat) {
+  if (caveat && o?.kind === 'caveated') {
     const def = schema.caveats.get(caveat.name);
-    const r = evaluateCaveatLeaf(schema, caveat.name, caveat.context, context);
+    const r = evaluateOutcomeCaveats(schema, o, context);
     caveatTrace = {
       name: caveat.name,
       expression: def?.expression ?? '',
