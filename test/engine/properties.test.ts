@@ -1,12 +1,13 @@
 /**
  * Properties over random schemas and data: check agrees with the naive reference evaluator,
  * cache on equals cache off, lookup resources (also paged through cursors) agrees with check,
- * and lookup subjects (wildcards with exclusions included) agrees with check.
+ * lookup subjects (wildcards with exclusions included) agrees with check, and explain traces
+ * agree with the answers they explain.
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { MaxDepthExceededError, type JsonObject, type SubjectRef } from '../../src/core/index.js';
-import type { Engine, Permissionship } from '../../src/engine/index.js';
+import { createEngine, type Engine, type Permissionship } from '../../src/engine/index.js';
 import { ReferenceEvaluator, type RefValue } from '../reference/evaluator.js';
 import { CONTEXTS, IDS, USERS, caseArb, type GeneratedCase } from './arbitraries.js';
 import { collect, setup } from './harness.js';
@@ -147,6 +148,39 @@ describe('engine properties', () => {
               } else {
                 expect([where, a.permissionship === 'has_permission']).toEqual([where, false]);
               }
+            }
+          }
+        } finally {
+          await h.close();
+        }
+      }),
+      { numRuns: RUNS },
+    );
+  }, 300_000);
+
+  it('explain traces agree with the answer they explain', async () => {
+    await fc.assert(
+      fc.asyncProperty(caseArb, fc.constantFrom(...CONTEXTS), async (c, context) => {
+        const h = await setup(c.schema, c.relationships, DEPTH);
+        // A second engine, so traced checks walk the graph instead of hitting the first one's cache.
+        const tracer = createEngine({ store: h.store, ...DEPTH });
+        try {
+          for (const type of c.types) for (const id of IDS) for (const p of PERMS) for (const user of USERS) {
+            const req = { resource: { type, id }, permission: p, subject: { type: 'user', id: user }, context };
+            let plain;
+            try {
+              plain = await h.engine.check(req);
+            } catch (e) {
+              if (e instanceof MaxDepthExceededError) continue;
+              throw e;
+            }
+            const traced = await tracer.check({ ...req, trace: true });
+            const t = traced.trace;
+            const where = `${type}:${id}#${p}@user:${user}`;
+            expect([where, traced.permissionship, t?.result, t?.resource, t?.permission]).toEqual([where, plain.permissionship, plain.permissionship, { type, id }, p]);
+            // A granted relation says which relationships granted it.
+            if (t && t.permissionType === 'relation' && t.result === 'has_permission' && !t.wasCached) {
+              expect([where, (t.relationships ?? []).length > 0]).toEqual([where, true]);
             }
           }
         } finally {
