@@ -1,8 +1,9 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import os from 'node:os';
 import path from 'node:path';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { generateDocs } from './datasets/docs.js';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { DOCS_SCHEMA, generateDocs } from './datasets/docs.js';
+import { ORGS_SCHEMA } from './datasets/orgs.js';
 import { DocsGraph } from './datasets/docs-graph.js';
 import { answerAll, crossCheck } from './harness/cross-check.js';
 import { createCasbinPeer } from './systems/casbin-peer.js';
@@ -18,6 +19,11 @@ const dir = mkdtempSync(path.join(os.tmpdir(), 'trellis-bench-test-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('docs dataset', () => {
+  it('uses the example schemas verbatim (schema/docs.zed, schema/github.zed)', () => {
+    expect(DOCS_SCHEMA).toBe(readFileSync(new URL('../schema/docs.zed', import.meta.url), 'utf8'));
+    expect(ORGS_SCHEMA).toBe(readFileSync(new URL('../schema/github.zed', import.meta.url), 'utf8'));
+  });
+
   it('is deterministic and exactly the requested size', () => {
     const again = generateDocs({ relationships: 2000, seed: 5, questions: 120 });
     expect(dataset.relationships).toHaveLength(2000);

@@ -2,40 +2,54 @@
  * The Google-Drive-like dataset: users, nested groups, a folder forest several levels deep, and
  * documents with a parent folder and owner / editor / viewer grants to users and groups.
  *
- * The schema is our own copy of the docs model (kept equivalent to schema/docs.zed): it uses
- * only unions, subject sets and arrows, so casbin, cedar and a recursive SQL query can express
- * exactly the same thing and answer the same questions.
+ * The schema is a verbatim copy of schema/docs.zed (a test keeps them identical). The data uses
+ * only its unions, subject sets and arrows (no wildcards, no bans), so casbin, cedar and a
+ * recursive SQL query can express exactly the same thing and answer the same questions.
  */
 import type { Relationship } from '../../src/core/index.js';
 import { createRng, type Rng } from './rng.js';
 import { appendTo, rel, sizeLabel, type CheckQuestion, type Dataset } from './dataset.js';
 
-export const DOCS_SCHEMA = `definition user {}
+export const DOCS_SCHEMA = `/** user is a person with an account. */
+definition user {}
 
+/** group is a set of users; groups nest, so a group can be a member of another. */
 definition group {
-  relation member: user | group#member
+	relation member: user | group#member
 }
 
+/** folder holds documents and other folders; access flows down from parent folders. */
 definition folder {
-  relation parent: folder
-  relation owner: user | group#member
-  relation editor: user | group#member
-  relation viewer: user | group#member
-  permission edit = owner + editor + parent->edit
-  permission view = edit + viewer + parent->view
+	relation parent: folder
+	relation owner: user
+	relation editor: user | group#member
+	relation viewer: user | user:* | group#member
+
+	permission manage = owner + parent->manage
+	permission edit = manage + editor + parent->edit
+	permission view = viewer + edit + parent->view
 }
 
+/** document is a file in a folder. */
 definition document {
-  relation parent: folder
-  relation owner: user | group#member
-  relation editor: user | group#member
-  relation viewer: user | group#member
-  permission edit = owner + editor + parent->edit
-  permission view = edit + viewer + parent->view
+	relation parent: folder
+	relation owner: user
+	relation editor: user | group#member
+	relation viewer: user | user:* | group#member
+
+	/** banned users lose view access, whatever else grants it. */
+	relation banned: user
+
+	permission edit = owner + editor + parent->edit
+	permission view = (viewer + edit + parent->view) - banned
+	permission delete = owner + parent->manage
 }
 `;
 
-/** Which direct relations grant each permission (the schema above, flattened for the peers). */
+/**
+ * Which direct relations grant each permission on a resource or any folder above it: the schema
+ * above flattened for the peers (folder `manage` = owner up the chain, which `edit` includes).
+ */
 export const DOCS_GRANTS: Readonly<Record<'view' | 'edit', readonly string[]>> = {
   view: ['owner', 'editor', 'viewer'],
   edit: ['owner', 'editor'],
@@ -84,6 +98,7 @@ function forest(count: number, maxDepth: number, rng: Rng): { parent: Int32Array
 }
 
 const GRANTS = ['owner', 'editor', 'viewer'] as const;
+const GROUP_GRANTS = ['editor', 'viewer'] as const;
 
 export function generateDocs(options: DocsOptions): Dataset {
   const n = options.relationships;
@@ -118,7 +133,8 @@ export function generateDocs(options: DocsOptions): Dataset {
     const p = folders.parent[f] ?? -1;
     if (p >= 0) push(rel('folder', `f${f}`, 'parent', 'folder', `f${p}`));
     const [st, sid, sr] = subject();
-    push(rel('folder', `f${f}`, rng.pick(GRANTS), st, sid, sr));
+    // The schema allows only users as owners.
+    push(rel('folder', `f${f}`, st === 'user' ? rng.pick(GRANTS) : rng.pick(GROUP_GRANTS), st, sid, sr));
   }
   let d = 0;
   while (out.length < n) {

@@ -1,34 +1,51 @@
 /**
- * The GitHub-like dataset: organizations with admins and members, nested teams, repositories
- * with roles granted to users and teams, and org-level roles reaching every repository.
+ * The GitHub-like dataset: organizations with owners and members, nested teams, repositories
+ * with roles granted to users and teams, and org-level roles reaching every repository. The
+ * schema is a verbatim copy of schema/github.zed (a test keeps them identical).
  */
 import { relationshipKey, type Relationship } from '../../src/core/index.js';
 import { createRng } from './rng.js';
 import { rel, sizeLabel, type CheckQuestion, type Dataset } from './dataset.js';
 
-export const ORGS_SCHEMA = `definition user {}
+export const ORGS_SCHEMA = `/** user is a GitHub account. */
+definition user {}
 
+/** organization owns teams and repositories. */
 definition organization {
-  relation admin: user
-  relation member: user
-  permission read_all = admin + member
+	relation owner: user
+	relation member: user
+
+	permission admin = owner
+	permission read_all = owner
+	permission create_repository = owner + member
+	permission membership = owner + member
 }
 
+/** team is a group inside an organization; teams nest through child teams. */
 definition team {
-  relation maintainer: user
-  relation member: user | team#member
-  permission access = maintainer + member
+	relation org: organization
+	relation maintainer: user
+	relation direct_member: user | team#membership
+
+	permission membership = maintainer + direct_member
+	permission manage = maintainer + org->admin
 }
 
+/** repository grants roles to users and teams, and inherits from its organization. */
 definition repository {
-  relation organization: organization
-  relation admin: user | team#member
-  relation maintainer: user | team#member
-  relation writer: user | team#member
-  relation reader: user | team#member
-  permission manage = admin + organization->admin
-  permission push = manage + maintainer + writer
-  permission pull = push + reader + organization->read_all
+	relation org: organization
+	relation reader: user | team#membership
+	relation triager: user | team#membership
+	relation writer: user | team#membership
+	relation maintainer: user | team#membership
+	relation admin: user | team#membership
+
+	permission administer = admin + org->admin
+	permission maintain = maintainer + administer
+	permission push = writer + maintain
+	permission triage = triager + push
+	permission pull = reader + triage + org->read_all
+	permission delete = administer
 }
 `;
 
@@ -38,8 +55,8 @@ export interface OrgsOptions {
   readonly questions?: number;
 }
 
-const REPO_ROLES = ['admin', 'maintainer', 'writer', 'reader'] as const;
-const PERMISSIONS = ['pull', 'push', 'manage'] as const;
+const REPO_ROLES = ['admin', 'maintainer', 'writer', 'triager', 'reader'] as const;
+const PERMISSIONS = ['pull', 'push', 'administer'] as const;
 
 export function generateOrgs(options: OrgsOptions): Dataset {
   const n = options.relationships;
@@ -60,21 +77,22 @@ export function generateOrgs(options: OrgsOptions): Dataset {
   };
   const user = (o: number): string => `o${o}u${rng.int(usersPerOrg)}`;
   for (let o = 0; o < orgs; o++) {
-    for (let a = 0; a < 2; a++) push(rel('organization', `o${o}`, 'admin', 'user', `o${o}u${a}`));
+    for (let a = 0; a < 2; a++) push(rel('organization', `o${o}`, 'owner', 'user', `o${o}u${a}`));
     for (let u = 2; u < usersPerOrg; u += 2) push(rel('organization', `o${o}`, 'member', 'user', `o${o}u${u}`));
     for (let t = 0; t < teamsPerOrg; t++) {
       const team = `o${o}t${t}`;
+      push(rel('team', team, 'org', 'organization', `o${o}`));
       // Team t nests under team floor(t/3): a tree three to four levels deep.
-      if (t > 0) push(rel('team', `o${o}t${Math.floor(t / 3)}`, 'member', 'team', team, 'member'));
+      if (t > 0) push(rel('team', `o${o}t${Math.floor(t / 3)}`, 'direct_member', 'team', team, 'membership'));
       push(rel('team', team, 'maintainer', 'user', user(o)));
-      for (let m = 0; m < 8; m++) push(rel('team', team, 'member', 'user', user(o)));
+      for (let m = 0; m < 8; m++) push(rel('team', team, 'direct_member', 'user', user(o)));
     }
   }
   let r = 0;
   while (out.length < n) {
     const o = r % orgs;
     const repo = `o${o}r${r++}`;
-    push(rel('repository', repo, 'organization', 'organization', `o${o}`));
+    push(rel('repository', repo, 'org', 'organization', `o${o}`));
     const grants = 1 + rng.int(4);
     const used = new Set<string>();
     for (let k = 0; k < grants; k++) {
@@ -84,7 +102,7 @@ export function generateOrgs(options: OrgsOptions): Dataset {
       const key = `${role}/${subject}`;
       if (used.has(key)) continue;
       used.add(key);
-      push(viaTeam ? rel('repository', repo, role, 'team', subject, 'member') : rel('repository', repo, role, 'user', subject));
+      push(viaTeam ? rel('repository', repo, role, 'team', subject, 'membership') : rel('repository', repo, role, 'user', subject));
     }
   }
   const questions: CheckQuestion[] = [];
