@@ -4,6 +4,7 @@
  * ErrorInfo reasons and metadata in exactly one table (src/api/grpc/errors.ts).
  * Messages follow SpiceDB's wording where SpiceDB has one (reference §1.6).
  */
+import type { RelationshipFilter } from './filters.js';
 
 export interface SourcePosition {
   /** 1-based line. */
@@ -185,7 +186,7 @@ export class PreconditionFailedError extends TrellisError {
   readonly kind = 'precondition_failed';
   constructor(
     readonly operation: 'must_match' | 'must_not_match',
-    readonly filter: import('./filters.js').RelationshipFilter,
+    readonly filter: RelationshipFilter,
     description: string,
   ) {
     super(`unable to satisfy write precondition \`${description}\``);

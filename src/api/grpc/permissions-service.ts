@@ -8,9 +8,10 @@ import {
   type Relationship,
 } from '../../core/index.js';
 import type { BulkCheckItem, CheckTrace } from '../../engine/index.js';
+import type {
+  PermissionsService} from '../../gen/authzed/api/v1/permission_service_pb.js';
 import {
   DeleteRelationshipsResponse_DeletionProgress,
-  PermissionsService,
   type CheckBulkPermissionsPairSchema,
   type CheckBulkPermissionsRequest,
   type CheckBulkPermissionsRequestItem,

@@ -26,7 +26,8 @@ import type {
   Permissionship,
 } from '../../engine/index.js';
 import { AlgebraicSubjectSet_Operation, RelationshipUpdate_Operation, type ObjectReference, type PermissionRelationshipTree, type Relationship as PbRelationship, type SubjectReference } from '../../gen/authzed/api/v1/core_pb.js';
-import { CheckDebugTrace_PermissionType, CheckDebugTrace_Permissionship, CaveatEvalInfo_Result, type CheckDebugTrace } from '../../gen/authzed/api/v1/debug_pb.js';
+import type { CheckDebugTrace_Permissionship} from '../../gen/authzed/api/v1/debug_pb.js';
+import { CheckDebugTrace_PermissionType, CaveatEvalInfo_Result, type CheckDebugTrace } from '../../gen/authzed/api/v1/debug_pb.js';
 import {
   CheckPermissionResponse_Permissionship,
   DeleteRelationshipsResponse_DeletionProgress,

@@ -1,5 +1,5 @@
 /** SchemaService: read and write the schema text, and reflect, diff and walk the compiled schema. */
-import { SchemaService } from '../../gen/authzed/api/v1/schema_service_pb.js';
+import type { SchemaService } from '../../gen/authzed/api/v1/schema_service_pb.js';
 import { consistencyFromProto, zed } from './convert.js';
 import { reflectSchema } from './reflection.js';
 import { schemaTools } from './schema-tools.js';

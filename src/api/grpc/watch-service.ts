@@ -1,6 +1,7 @@
 /** WatchService: streams committed changes in revision order until the client goes away. */
 import { RelationshipUpdate_Operation } from '../../gen/authzed/api/v1/core_pb.js';
-import { WatchKind, WatchService } from '../../gen/authzed/api/v1/watch_service_pb.js';
+import type { WatchService } from '../../gen/authzed/api/v1/watch_service_pb.js';
+import { WatchKind } from '../../gen/authzed/api/v1/watch_service_pb.js';
 import { InvalidArgumentError } from '../../core/index.js';
 import type { JsonObject as PbJsonObject } from '@bufbuild/protobuf';
 import { filterFromProto, relationshipToProto, zed } from './convert.js';
