@@ -38,8 +38,11 @@ export const SECTIONS = ['docs', 'orgs', 'stress', 'grpc', 'store'] as const;
 export function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): BenchConfig {
   const full = argv.includes('--full');
   const huge = argv.includes('--10m');
-  const only = argv.flatMap((a, i) => (a === '--only' ? (argv[i + 1] ?? '').split(',') : a.startsWith('--only=') ? a.slice(7).split(',') : []));
-  for (const s of only) if (!(SECTIONS as readonly string[]).includes(s)) throw new RangeError(`unknown section ${s}; known: ${SECTIONS.join(', ')}`);
+  const only = argv.flatMap((a, i) =>
+    a === '--only' ? (argv[i + 1] ?? '').split(',') : a.startsWith('--only=') ? a.slice(7).split(',') : [],
+  );
+  for (const s of only)
+    if (!(SECTIONS as readonly string[]).includes(s)) throw new RangeError(`unknown section ${s}; known: ${SECTIONS.join(', ')}`);
   const sizesArg = argv.flatMap((a, i) => (a === '--sizes' ? [argv[i + 1] ?? ''] : a.startsWith('--sizes=') ? [a.slice(8)] : []))[0];
   const sizes = sizesArg === undefined ? undefined : sizesArg.split(',').map(parseSize);
   const outArg = argv.flatMap((a, i) => (a === '--out' ? [argv[i + 1] ?? ''] : a.startsWith('--out=') ? [a.slice(6)] : []))[0];

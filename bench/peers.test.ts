@@ -63,7 +63,15 @@ describe('peers answer the docs questions like the oracle', () => {
       if (!direct) return;
       const q = { resource: direct.resource, permission: 'view', subject: direct.subject };
       expect(sqlite.pointQuery(q, 'owner')).toBe(true);
-      expect(sqlite.pointQuery(q, 'viewer')).toBe(dataset.relationships.some((r) => r.resource.id === direct.resource.id && r.relation === 'viewer' && r.subject.id === direct.subject.id && r.subject.type === 'user'));
+      expect(sqlite.pointQuery(q, 'viewer')).toBe(
+        dataset.relationships.some(
+          (r) =>
+            r.resource.id === direct.resource.id &&
+            r.relation === 'viewer' &&
+            r.subject.id === direct.subject.id &&
+            r.subject.type === 'user',
+        ),
+      );
     } finally {
       await sqlite.close();
     }

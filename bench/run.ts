@@ -23,34 +23,53 @@ import { runStress } from './workloads/stress-suite.js';
 async function runAll(cfg: BenchConfig, rec: Recorder): Promise<unknown> {
   if (wants(cfg, 'docs')) {
     for (const size of cfg.docsSizes) {
-      await rec.section(`docs-${sizeLabel(size)} sqlite`, () =>
-        runDocs(rec, cfg, { size, backend: 'sqlite', datastore: sqlitePath(cfg, `docs-${size}`), sideBySide: true, withPeers: cfg.peerSizes.includes(size) }),
+      await rec.section(
+        `docs-${sizeLabel(size)} sqlite`,
+        () =>
+          runDocs(rec, cfg, {
+            size,
+            backend: 'sqlite',
+            datastore: sqlitePath(cfg, `docs-${size}`),
+            sideBySide: true,
+            withPeers: cfg.peerSizes.includes(size),
+          }),
         cfg.sectionTimeoutMs,
       );
     }
     if (cfg.postgresUrl) {
       const pgUrl = cfg.postgresUrl;
       for (const size of cfg.mode === 'full' ? cfg.docsSizes.filter((s) => s <= 1_000_000) : [cfg.docsSizes[0] ?? 10_000]) {
-        await rec.section(`docs-${sizeLabel(size)} postgres`, async () => {
-          const db = await createScratchDatabase(pgUrl, sizeLabel(size).toLowerCase());
-          try {
-            await runDocs(rec, cfg, { size, backend: 'postgres', datastore: db.url, sideBySide: false, withPeers: false });
-          } finally {
-            await db.drop();
-          }
-        }, cfg.sectionTimeoutMs);
+        await rec.section(
+          `docs-${sizeLabel(size)} postgres`,
+          async () => {
+            const db = await createScratchDatabase(pgUrl, sizeLabel(size).toLowerCase());
+            try {
+              await runDocs(rec, cfg, { size, backend: 'postgres', datastore: db.url, sideBySide: false, withPeers: false });
+            } finally {
+              await db.drop();
+            }
+          },
+          cfg.sectionTimeoutMs,
+        );
       }
     } else {
       rec.problem('Postgres rows skipped: TRELLIS_TEST_POSTGRES_URL is unset');
     }
   }
-  if (wants(cfg, 'orgs')) for (const size of cfg.orgsSizes) await rec.section(`orgs-${sizeLabel(size)} sqlite`, () => runOrgs(rec, cfg, size), cfg.sectionTimeoutMs);
+  if (wants(cfg, 'orgs'))
+    for (const size of cfg.orgsSizes)
+      await rec.section(`orgs-${sizeLabel(size)} sqlite`, () => runOrgs(rec, cfg, size), cfg.sectionTimeoutMs);
   if (wants(cfg, 'stress')) await rec.section('stress sqlite', () => runStress(rec, cfg), cfg.sectionTimeoutMs);
   if (wants(cfg, 'grpc')) await rec.section('grpc', () => runGrpc(rec, cfg), cfg.sectionTimeoutMs);
   let store: unknown;
-  if (wants(cfg, 'store')) await rec.section('store', async () => {
-    store = await runStore(rec, cfg);
-  }, cfg.sectionTimeoutMs);
+  if (wants(cfg, 'store'))
+    await rec.section(
+      'store',
+      async () => {
+        store = await runStore(rec, cfg);
+      },
+      cfg.sectionTimeoutMs,
+    );
   return store;
 }
 
@@ -61,7 +80,9 @@ async function main(): Promise<number> {
   mkdirSync(cfg.workDir, { recursive: true });
   mkdirSync(cfg.resultsDir, { recursive: true });
   const rec = new Recorder();
-  rec.note(`trellis bench (${cfg.mode}) on ${machine.cpuModel} x${machine.cores}, ${machine.os}, node ${machine.node}, load ${machine.loadAverage}`);
+  rec.note(
+    `trellis bench (${cfg.mode}) on ${machine.cpuModel} x${machine.cores}, ${machine.os}, node ${machine.node}, load ${machine.loadAverage}`,
+  );
   let store: unknown;
   try {
     store = await runAll(cfg, rec);
@@ -82,7 +103,10 @@ async function main(): Promise<number> {
     ...(store !== undefined ? { store } : {}),
   };
   writeFileSync(path.join(cfg.resultsDir, 'latest.json'), `${JSON.stringify(results, null, 2)}\n`);
-  writeFileSync(path.join(cfg.resultsDir, 'check-latency.svg'), renderCheckLatencyChart(results.chart, `Check latency p50 vs dataset size (${machine.cpuModel}, ${machine.cores} cores)`));
+  writeFileSync(
+    path.join(cfg.resultsDir, 'check-latency.svg'),
+    renderCheckLatencyChart(results.chart, `Check latency p50 vs dataset size (${machine.cpuModel}, ${machine.cores} cores)`),
+  );
 
   const disagreements = results.crossChecks.filter((c) => c.disagreements > 0);
   const out = [
@@ -91,7 +115,7 @@ async function main(): Promise<number> {
     '',
     renderTable(rows),
     '',
-    'vs Trellis = this row\'s throughput / the Trellis row it is compared with (floors and SQL/peers: cache off; Map.get: warm cache; no-op gRPC: Trellis over gRPC at the same concurrency).',
+    "vs Trellis = this row's throughput / the Trellis row it is compared with (floors and SQL/peers: cache off; Map.get: warm cache; no-op gRPC: Trellis over gRPC at the same concurrency).",
     '',
     'Targets',
     renderTargets(results.targets),

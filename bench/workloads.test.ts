@@ -175,7 +175,16 @@ describe('gRPC load', () => {
 });
 
 function row(partial: Partial<BenchRow> & Pick<BenchRow, 'section' | 'name'>): BenchRow {
-  return { system: 'trellis', throughput: 1000, unit: 'checks/s', operations: 100, peakRssMb: 1, status: 'ok', backend: 'sqlite', ...partial };
+  return {
+    system: 'trellis',
+    throughput: 1000,
+    unit: 'checks/s',
+    operations: 100,
+    peakRssMb: 1,
+    status: 'ok',
+    backend: 'sqlite',
+    ...partial,
+  };
 }
 const lat = (p50Us: number, p99Us = p50Us): LatencySummary => ({ samples: 100, p50Us, p95Us: p99Us, p99Us, maxUs: p99Us, meanUs: p50Us });
 
@@ -184,15 +193,43 @@ describe('targets', () => {
     const rows: BenchRow[] = [
       row({ section: 'docs-10k sqlite', name: WARM_ROW, dataset: 'docs-10k', relationships: 10_000, latency: lat(1.5) }),
       row({ section: 'docs-1M sqlite', name: WARM_ROW, dataset: 'docs-1M', relationships: 1_000_000, latency: lat(1.9) }),
-      row({ section: 'docs-10k sqlite', name: COLD_ROW, dataset: 'docs-10k', relationships: 10_000, latency: lat(50, 90), throughput: 20_000 }),
+      row({
+        section: 'docs-10k sqlite',
+        name: COLD_ROW,
+        dataset: 'docs-10k',
+        relationships: 10_000,
+        latency: lat(50, 90),
+        throughput: 20_000,
+      }),
       row({ section: 'docs-1M sqlite', name: COLD_ROW, dataset: 'docs-1M', relationships: 1_000_000, latency: lat(120, 250) }),
       row({ section: 'docs-10k sqlite', name: 'casbin', dataset: 'docs-10k', throughput: 100 }),
       row({ section: 'docs-10k sqlite', name: 'cedar-wasm', dataset: 'docs-10k', throughput: 5, status: 'disagrees' }),
       row({ section: 'grpc', name: grpcRowName('trellis', 8), concurrency: 8, throughput: 1000, latency: lat(10) }),
       row({ section: 'grpc', name: grpcRowName('noop', 8), concurrency: 8, throughput: 1400, latency: lat(8) }),
-      row({ section: 'stress sqlite', name: 'trellis lookup resources, 1k results (wide arrow)', unit: 'results/s', throughput: 500_000, operations: 100_000, latency: lat(2000) }),
-      row({ section: 'stress sqlite', name: 'trellis lookup resources, 100k results (wide arrow)', unit: 'results/s', throughput: 150_000, operations: 100_000, latency: { ...lat(700_000), samples: 1 } }),
-      row({ section: 'docs-1M sqlite', name: 'trellis bulk import', dataset: 'docs-1M', relationships: 1_000_000, unit: 'rels/s', throughput: 90_000 }),
+      row({
+        section: 'stress sqlite',
+        name: 'trellis lookup resources, 1k results (wide arrow)',
+        unit: 'results/s',
+        throughput: 500_000,
+        operations: 100_000,
+        latency: lat(2000),
+      }),
+      row({
+        section: 'stress sqlite',
+        name: 'trellis lookup resources, 100k results (wide arrow)',
+        unit: 'results/s',
+        throughput: 150_000,
+        operations: 100_000,
+        latency: { ...lat(700_000), samples: 1 },
+      }),
+      row({
+        section: 'docs-1M sqlite',
+        name: 'trellis bulk import',
+        dataset: 'docs-1M',
+        relationships: 1_000_000,
+        unit: 'rels/s',
+        throughput: 90_000,
+      }),
     ];
     expect(evaluateTargets(rows).map((t) => [t.id, t.status, t.measured])).toEqual([
       ['warm-p50', 'PASS', 'docs-10k 1.50µs, docs-1M 1.90µs'],
@@ -216,7 +253,13 @@ describe('output', () => {
   it('the chart plots every series with escaped names, the table lists every section', () => {
     const svg = renderCheckLatencyChart(
       [
-        { name: 'trellis <warm>', points: [{ relationships: 10_000, p50Us: 1.5 }, { relationships: 100_000, p50Us: 2 }] },
+        {
+          name: 'trellis <warm>',
+          points: [
+            { relationships: 10_000, p50Us: 1.5 },
+            { relationships: 100_000, p50Us: 2 },
+          ],
+        },
         { name: 'casbin', points: [{ relationships: 10_000, p50Us: 90_000 }] },
       ],
       'Check & latency',
@@ -227,7 +270,10 @@ describe('output', () => {
     expect(svg).toContain('Check &amp; latency');
     expect(svg.match(/<path /g)).toHaveLength(1);
     expect(svg.match(/<circle /g)).toHaveLength(3);
-    const table = renderTable([row({ section: 'a', name: 'x', latency: lat(3) }), row({ section: 'b', name: 'y', vsTrellis: 0.5, reference: 'x' })]);
+    const table = renderTable([
+      row({ section: 'a', name: 'x', latency: lat(3) }),
+      row({ section: 'b', name: 'y', vsTrellis: 0.5, reference: 'x' }),
+    ]);
     expect(table.split('\n').filter((l) => l.startsWith('['))).toEqual(['[a]', '[b]']);
     expect(table).toContain('0.50x');
   });

@@ -32,7 +32,10 @@ export function rel(
   return {
     resource: { type: resourceType, id: resourceId },
     relation,
-    subject: subjectRelation === undefined ? { type: subjectType, id: subjectId } : { type: subjectType, id: subjectId, relation: subjectRelation },
+    subject:
+      subjectRelation === undefined
+        ? { type: subjectType, id: subjectId }
+        : { type: subjectType, id: subjectId, relation: subjectRelation },
   };
 }
 

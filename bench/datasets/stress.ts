@@ -46,7 +46,11 @@ export function generateStress(options: StressOptions): Dataset {
     out.push(rel('document', chainDocument(depth), 'viewer', 'group', `c${depth}-0`, 'member'));
     for (let i = 0; i + 1 < depth; i++) out.push(rel('group', `c${depth}-${i}`, 'member', 'group', `c${depth}-${i + 1}`, 'member'));
     out.push(rel('group', `c${depth}-${depth - 1}`, 'member', 'user', `chain-user-${depth}`));
-    questions.push({ resource: { type: 'document', id: chainDocument(depth) }, permission: 'view', subject: { type: 'user', id: `chain-user-${depth}` } });
+    questions.push({
+      resource: { type: 'document', id: chainDocument(depth) },
+      permission: 'view',
+      subject: { type: 'user', id: `chain-user-${depth}` },
+    });
   }
   // Two smaller copies of the big group let the suite see how lookup cost grows before it
   // commits to the full-size lookup.

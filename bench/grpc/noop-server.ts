@@ -25,8 +25,17 @@ const definition: grpc.ServiceDefinition = {
 export async function startNoopServer(host = '127.0.0.1', port = 0): Promise<NoopServer> {
   const server = new grpc.Server();
   server.addService(definition, {
-    CheckPermission(_call: grpc.ServerUnaryCall<v1.CheckPermissionRequest, v1.CheckPermissionResponse>, callback: grpc.sendUnaryData<v1.CheckPermissionResponse>) {
-      callback(null, v1.CheckPermissionResponse.create({ checkedAt: { token: 'noop' }, permissionship: v1.CheckPermissionResponse_Permissionship.HAS_PERMISSION }));
+    CheckPermission(
+      _call: grpc.ServerUnaryCall<v1.CheckPermissionRequest, v1.CheckPermissionResponse>,
+      callback: grpc.sendUnaryData<v1.CheckPermissionResponse>,
+    ) {
+      callback(
+        null,
+        v1.CheckPermissionResponse.create({
+          checkedAt: { token: 'noop' },
+          permissionship: v1.CheckPermissionResponse_Permissionship.HAS_PERMISSION,
+        }),
+      );
     },
   });
   const bound = await new Promise<number>((resolve, reject) =>

@@ -14,7 +14,9 @@ export function crossCheck(
   answers: readonly boolean[],
 ): CrossCheckReport {
   if (reference.length !== questions.length || answers.length !== questions.length) {
-    throw new RangeError(`${system}: ${answers.length} answers and ${reference.length} reference answers for ${questions.length} questions`);
+    throw new RangeError(
+      `${system}: ${answers.length} answers and ${reference.length} reference answers for ${questions.length} questions`,
+    );
   }
   const examples: string[] = [];
   let disagreements = 0;
@@ -28,7 +30,10 @@ export function crossCheck(
 }
 
 /** Asks every question once, sequentially, outside any timing. */
-export async function answerAll(questions: readonly CheckQuestion[], ask: (q: CheckQuestion) => boolean | Promise<boolean>): Promise<boolean[]> {
+export async function answerAll(
+  questions: readonly CheckQuestion[],
+  ask: (q: CheckQuestion) => boolean | Promise<boolean>,
+): Promise<boolean[]> {
   const out: boolean[] = [];
   for (const q of questions) out.push(await ask(q));
   return out;

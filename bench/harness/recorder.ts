@@ -19,14 +19,18 @@ export class Recorder {
     const full: BenchRow = { ...row, status: row.status ?? 'ok', peakRssMb: peakRssMb() };
     this.rows.push(full);
     const p50 = full.latency ? `${full.latency.p50Us.toFixed(1)}µs p50, ` : '';
-    this.log(`  ${full.section} / ${full.name}: ${p50}${full.throughput.toFixed(0)} ${full.unit}${full.status === 'ok' ? '' : ` [${full.status}]`}`);
+    this.log(
+      `  ${full.section} / ${full.name}: ${p50}${full.throughput.toFixed(0)} ${full.unit}${full.status === 'ok' ? '' : ` [${full.status}]`}`,
+    );
     return full;
   }
 
   crossChecked(report: CrossCheckReport): void {
     this.crossChecks.push(report);
     if (report.disagreements > 0) {
-      this.log(`  DISAGREEMENT ${report.section} / ${report.system}: ${report.disagreements} of ${report.questions}: ${report.examples.join(' | ')}`);
+      this.log(
+        `  DISAGREEMENT ${report.section} / ${report.system}: ${report.disagreements} of ${report.questions}: ${report.examples.join(' | ')}`,
+      );
     }
   }
 
@@ -62,7 +66,13 @@ export class Recorder {
     try {
       const overrun = new Promise<never>((_, reject) => {
         if (Number.isFinite(timeoutMs)) {
-          timer = setTimeout(() => reject(new Error(`abandoned after ${(timeoutMs / 1000).toFixed(0)} s; figures after it may be disturbed by its unfinished work`)), timeoutMs);
+          timer = setTimeout(
+            () =>
+              reject(
+                new Error(`abandoned after ${(timeoutMs / 1000).toFixed(0)} s; figures after it may be disturbed by its unfinished work`),
+              ),
+            timeoutMs,
+          );
         }
       });
       await Promise.race([fn(), overrun]);

@@ -60,7 +60,9 @@ export function renderCheckLatencyChart(series: readonly ChartSeries[], title: s
       parts.push(`<path d="${d}" fill="none" stroke="${color}" stroke-width="2"/>`);
     }
     for (const p of pts) {
-      parts.push(`<circle cx="${sx(p.relationships).toFixed(1)}" cy="${sy(p.p50Us).toFixed(1)}" r="3.5" fill="${color}"><title>${escapeXml(`${s.name}: ${formatLatency(p.p50Us)} at ${formatCount(p.relationships)}`)}</title></circle>`);
+      parts.push(
+        `<circle cx="${sx(p.relationships).toFixed(1)}" cy="${sy(p.p50Us).toFixed(1)}" r="3.5" fill="${color}"><title>${escapeXml(`${s.name}: ${formatLatency(p.p50Us)} at ${formatCount(p.relationships)}`)}</title></circle>`,
+      );
     }
     const ly = M.top + 10 + i * 20;
     parts.push(`<line x1="${M.left + plotW + 14}" y1="${ly}" x2="${M.left + plotW + 34}" y2="${ly}" stroke="${color}" stroke-width="2"/>`);

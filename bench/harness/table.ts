@@ -10,7 +10,9 @@ function cells(r: BenchRow): string[] {
     r.status === 'ok' ? '' : r.status.toUpperCase(),
     r.serverCpuUsPerOp !== undefined ? `server CPU ${formatLatency(r.serverCpuUsPerOp)}/op` : '',
     r.note ?? '',
-  ].filter(Boolean).join('; ');
+  ]
+    .filter(Boolean)
+    .join('; ');
   return [
     r.name,
     formatLatency(l?.p50Us),
@@ -27,7 +29,12 @@ function cells(r: BenchRow): string[] {
 
 function layout(rows: readonly string[][]): string[] {
   const widths = HEADER.map((_, c) => Math.max(...rows.map((r) => (r[c] ?? '').length)));
-  return rows.map((r) => r.map((v, c) => (c === r.length - 1 ? v : v.padEnd(widths[c] ?? 0))).join('  ').trimEnd());
+  return rows.map((r) =>
+    r
+      .map((v, c) => (c === r.length - 1 ? v : v.padEnd(widths[c] ?? 0)))
+      .join('  ')
+      .trimEnd(),
+  );
 }
 
 /** Renders all rows, grouped by section in first-seen order. */

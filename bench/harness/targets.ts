@@ -9,7 +9,9 @@ import { grpcRowName } from '../workloads/grpc-suite.js';
 
 const ok = (r: BenchRow | undefined): r is BenchRow => r !== undefined && r.status === 'ok';
 const docsRows = (rows: readonly BenchRow[], name: string): BenchRow[] =>
-  rows.filter((r) => r.section.startsWith('docs-') && r.backend === 'sqlite' && r.name === name && ok(r)).sort((a, b) => (a.relationships ?? 0) - (b.relationships ?? 0));
+  rows
+    .filter((r) => r.section.startsWith('docs-') && r.backend === 'sqlite' && r.name === name && ok(r))
+    .sort((a, b) => (a.relationships ?? 0) - (b.relationships ?? 0));
 const label = (r: BenchRow): string => r.dataset ?? r.section;
 const verdict = (pass: boolean): 'PASS' | 'MISS' => (pass ? 'PASS' : 'MISS');
 
@@ -23,15 +25,37 @@ export function evaluateTargets(rows: readonly BenchRow[]): TargetResult[] {
   if (warm.length === 0) na('warm-p50', 'warm-cache in-process check p50', '<= 2 µs', 'not measured');
   else {
     const worst = Math.max(...warm.map((r) => r.latency?.p50Us ?? Infinity));
-    out.push({ id: 'warm-p50', description: 'warm-cache in-process check p50 (worst size)', goal: '<= 2 µs', measured: warm.map((r) => `${label(r)} ${formatLatency(r.latency?.p50Us)}`).join(', '), status: verdict(worst <= 2) });
+    out.push({
+      id: 'warm-p50',
+      description: 'warm-cache in-process check p50 (worst size)',
+      goal: '<= 2 µs',
+      measured: warm.map((r) => `${label(r)} ${formatLatency(r.latency?.p50Us)}`).join(', '),
+      status: verdict(worst <= 2),
+    });
   }
 
   const cold = docsRows(rows, COLD_ROW);
   const cold1m = cold.find((r) => (r.relationships ?? 0) >= 1_000_000);
-  if (cold1m) out.push({ id: 'cold-p99-1m', description: 'cache-off check p99 at 1M relationships (SQLite)', goal: '<= 200 µs', measured: formatLatency(cold1m.latency?.p99Us), status: verdict((cold1m.latency?.p99Us ?? Infinity) <= 200) });
-  else na('cold-p99-1m', 'cache-off check p99 at 1M relationships (SQLite)', '<= 200 µs', `1M runs only with --full; largest here: ${cold.map((r) => `${label(r)} ${formatLatency(r.latency?.p99Us)}`).pop() ?? 'none'}`);
+  if (cold1m)
+    out.push({
+      id: 'cold-p99-1m',
+      description: 'cache-off check p99 at 1M relationships (SQLite)',
+      goal: '<= 200 µs',
+      measured: formatLatency(cold1m.latency?.p99Us),
+      status: verdict((cold1m.latency?.p99Us ?? Infinity) <= 200),
+    });
+  else
+    na(
+      'cold-p99-1m',
+      'cache-off check p99 at 1M relationships (SQLite)',
+      '<= 200 µs',
+      `1M runs only with --full; largest here: ${cold.map((r) => `${label(r)} ${formatLatency(r.latency?.p99Us)}`).pop() ?? 'none'}`,
+    );
 
-  for (const [id, series] of [['growth-cold', cold], ['growth-warm', warm]] as const) {
+  for (const [id, series] of [
+    ['growth-cold', cold],
+    ['growth-warm', warm],
+  ] as const) {
     const first = series[0];
     const last = series[series.length - 1];
     const description = `check p50 growth from 10k to 1M relationships (${id === 'growth-cold' ? 'cache off' : 'warm cache'})`;
@@ -80,7 +104,14 @@ export function evaluateTargets(rows: readonly BenchRow[]): TargetResult[] {
     grpcParts.push(`c=${r.concurrency}: throughput ${tput.toFixed(2)}x, p50 ${p50.toFixed(2)}x`);
     if (tput > 1.5 || p50 > 1.5) grpcPass = false;
   }
-  if (grpcSeen) out.push({ id: 'grpc-vs-noop', description: 'gRPC throughput and p50 vs the no-op grpc-js server (ratio no-op/Trellis)', goal: 'within 1.5x', measured: grpcParts.join('; '), status: verdict(grpcPass) });
+  if (grpcSeen)
+    out.push({
+      id: 'grpc-vs-noop',
+      description: 'gRPC throughput and p50 vs the no-op grpc-js server (ratio no-op/Trellis)',
+      goal: 'within 1.5x',
+      measured: grpcParts.join('; '),
+      status: verdict(grpcPass),
+    });
   else na('grpc-vs-noop', 'gRPC throughput and p50 vs the no-op grpc-js server', 'within 1.5x', 'not measured');
 
   // Judged on the largest result set (the streaming case); every size is shown.
@@ -98,9 +129,18 @@ export function evaluateTargets(rows: readonly BenchRow[]): TargetResult[] {
     });
   } else na('lr-rate', 'lookup resources results/s', '>= 200k/s', 'not measured');
 
-  const imports = rows.filter((r) => r.unit === 'rels/s' && r.backend === 'sqlite' && ok(r)).sort((a, b) => (b.relationships ?? 0) - (a.relationships ?? 0));
+  const imports = rows
+    .filter((r) => r.unit === 'rels/s' && r.backend === 'sqlite' && ok(r))
+    .sort((a, b) => (b.relationships ?? 0) - (a.relationships ?? 0));
   const imp = imports.find((r) => r.section.startsWith('docs-')) ?? imports[0];
-  if (imp) out.push({ id: 'import-rate', description: `bulk import into SQLite (${label(imp)}, through Trellis.importRelationships)`, goal: '>= 100k rels/s', measured: `${formatCount(imp.throughput)} rels/s`, status: verdict(imp.throughput >= 100_000) });
+  if (imp)
+    out.push({
+      id: 'import-rate',
+      description: `bulk import into SQLite (${label(imp)}, through Trellis.importRelationships)`,
+      goal: '>= 100k rels/s',
+      measured: `${formatCount(imp.throughput)} rels/s`,
+      status: verdict(imp.throughput >= 100_000),
+    });
   else na('import-rate', 'bulk import into SQLite', '>= 100k rels/s', 'not measured');
   return out;
 }

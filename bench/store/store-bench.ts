@@ -136,7 +136,13 @@ async function measure(
   };
 }
 
-async function benchBackend(backend: 'sqlite' | 'postgres', store: Store, data: StoreDataset, iterations: number, log: (l: string) => void): Promise<BackendResult> {
+async function benchBackend(
+  backend: 'sqlite' | 'postgres',
+  store: Store,
+  data: StoreDataset,
+  iterations: number,
+  log: (l: string) => void,
+): Promise<BackendResult> {
   const t0 = process.hrtime.bigint();
   await store.write(async (tx) => {
     for (const chunk of data.chunks(10_000)) await tx.bulkCreate(chunk);
@@ -146,12 +152,21 @@ async function benchBackend(backend: 'sqlite' | 'postgres', store: Store, data: 
   log(`  ${backend}: imported ${data.size} relationships in ${importSeconds.toFixed(2)} s (${importPerSecond}/s)`);
   const doc = (r: () => number) => `doc${Math.floor(r() * data.documents)}`;
   const user = (r: () => number) => `user${Math.floor(r() * data.users)}`;
-  const point = await measure(store, iterations, (r) => ({ filter: { resourceType: 'document', resourceIds: [doc(r)], relation: 'viewer' } }));
+  const point = await measure(store, iterations, (r) => ({
+    filter: { resourceType: 'document', resourceIds: [doc(r)], relation: 'viewer' },
+  }));
   // Half the subject checks hit a stored relationship, half miss.
   const pointWithSubject = await measure(store, iterations, (r) => {
     const hit = data.relationship(1 + 4 * Math.floor(r() * (data.documents - 1)));
     const subject = r() < 0.5 ? hit.subject.id : user(r);
-    return { filter: { resourceType: 'document', resourceIds: [hit.resource.id], relation: 'viewer', subject: { type: 'user', ids: [subject], relation: '...' } } };
+    return {
+      filter: {
+        resourceType: 'document',
+        resourceIds: [hit.resource.id],
+        relation: 'viewer',
+        subject: { type: 'user', ids: [subject], relation: '...' },
+      },
+    };
   });
   const batch50 = await measure(store, Math.max(200, Math.floor(iterations / 5)), (r) => ({
     filter: { resourceType: 'document', resourceIds: Array.from({ length: 50 }, () => doc(r)), relation: 'viewer' },
@@ -161,7 +176,16 @@ async function benchBackend(backend: 'sqlite' | 'postgres', store: Store, data: 
     options: { order: 'subject' },
   }));
   log(`  ${backend}: point p50 ${point.p50Us} µs p99 ${point.p99Us} µs; reverse p50 ${reverse.p50Us} µs p99 ${reverse.p99Us} µs`);
-  return { backend, relationships: data.size, importSeconds: Math.round(importSeconds * 1000) / 1000, importPerSecond, point, pointWithSubject, batch50, reverse };
+  return {
+    backend,
+    relationships: data.size,
+    importSeconds: Math.round(importSeconds * 1000) / 1000,
+    importPerSecond,
+    point,
+    pointWithSubject,
+    batch50,
+    reverse,
+  };
 }
 
 export async function runStoreBench(options: StoreBenchOptions = {}): Promise<StoreBenchResult> {

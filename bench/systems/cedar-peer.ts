@@ -23,7 +23,10 @@ interface EntityJson {
 }
 type Answer = { type: 'success'; response: { decision: 'allow' | 'deny' } } | { type: 'failure'; errors: { message: string }[] };
 interface CedarModule {
-  preparsePolicySet(id: string, policies: { staticPolicies: string }): { type: 'success' } | { type: 'failure'; errors: { message: string }[] };
+  preparsePolicySet(
+    id: string,
+    policies: { staticPolicies: string },
+  ): { type: 'success' } | { type: 'failure'; errors: { message: string }[] };
   statefulIsAuthorized(call: {
     principal: EntityUid;
     action: EntityUid;

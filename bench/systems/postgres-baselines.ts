@@ -40,7 +40,11 @@ export async function openPostgresRecursive(url: string, relationships: readonly
     async check(q: CheckQuestion): Promise<boolean> {
       const permission = docsPermission(q.permission);
       // A named statement is prepared once per connection, as a careful hand-written client would.
-      const res = await client.query<{ allowed: boolean }>({ name: `check_${permission}`, text: text[permission], values: [q.subject.id, q.resource.type, q.resource.id] });
+      const res = await client.query<{ allowed: boolean }>({
+        name: `check_${permission}`,
+        text: text[permission],
+        values: [q.subject.id, q.resource.type, q.resource.id],
+      });
       return res.rows[0]?.allowed === true;
     },
     async close(): Promise<void> {

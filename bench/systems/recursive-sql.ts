@@ -46,6 +46,10 @@ SELECT EXISTS (
 }
 
 /** A relationship as a row of the hand-written table ('...' for no subject relation). */
-export function rowOf(r: { resource: { type: string; id: string }; relation: string; subject: { type: string; id: string; relation?: string } }): string[] {
+export function rowOf(r: {
+  resource: { type: string; id: string };
+  relation: string;
+  subject: { type: string; id: string; relation?: string };
+}): string[] {
   return [r.resource.type, r.resource.id, r.relation, r.subject.type, r.subject.id, r.subject.relation ?? '...'];
 }

@@ -27,9 +27,11 @@ export function openSqliteBaselines(path: string, relationships: readonly Relati
     for (const r of relationships) insert.run(...rowOf(r));
   })();
   db.exec('ANALYZE');
-  const point = db.prepare(
-    'SELECT 1 FROM rel WHERE resource_type = ? AND resource_id = ? AND relation = ? AND subject_type = ? AND subject_id = ? AND subject_relation = ?',
-  ).pluck();
+  const point = db
+    .prepare(
+      'SELECT 1 FROM rel WHERE resource_type = ? AND resource_id = ? AND relation = ? AND subject_type = ? AND subject_id = ? AND subject_relation = ?',
+    )
+    .pluck();
   const named = (n: string): string => `@${n}`;
   const byPermission = {
     view: db.prepare(recursiveCheckSql('view', named)).pluck(),

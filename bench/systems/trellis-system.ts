@@ -40,8 +40,14 @@ export function trellisCheckSystem(trellis: Trellis, name: string, consistency?:
   return {
     name,
     async check(q: CheckQuestion): Promise<boolean> {
-      const result = await trellis.check({ resource: q.resource, permission: q.permission, subject: q.subject, ...(consistency ? { consistency } : {}) });
-      if (result.permissionship === 'conditional_permission') throw new Error('the bench datasets have no caveats, yet a check was conditional');
+      const result = await trellis.check({
+        resource: q.resource,
+        permission: q.permission,
+        subject: q.subject,
+        ...(consistency ? { consistency } : {}),
+      });
+      if (result.permissionship === 'conditional_permission')
+        throw new Error('the bench datasets have no caveats, yet a check was conditional');
       return result.permissionship === 'has_permission';
     },
     close: () => trellis.close(),

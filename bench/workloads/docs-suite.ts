@@ -15,7 +15,7 @@ import { answerAll, crossCheck } from '../harness/cross-check.js';
 import { measure, measureOnce } from '../harness/measure.js';
 import type { Recorder } from '../harness/recorder.js';
 import { measuredRow, type RowContext } from '../harness/rows.js';
-import { hitRatio, loadDataset, openTrellis, trellisCheckSystem, type Trellis } from '../systems/trellis-system.js';
+import { hitRatio, openTrellis, trellisCheckSystem, type Trellis } from '../systems/trellis-system.js';
 import type { CheckSystem } from '../systems/check-system.js';
 import { COLD_ROW, runSideBySide, WARM_ROW } from './side-by-side.js';
 import { measureLookupResources, measureLookupSubjects } from './lookups.js';
@@ -32,7 +32,12 @@ export interface DocsRunOptions {
 
 export async function runDocs(rec: Recorder, cfg: BenchConfig, o: DocsRunOptions): Promise<void> {
   const dataset = generateDocs({ relationships: o.size, questions: cfg.questions });
-  const ctx: RowContext = { section: `docs-${sizeLabel(o.size)} ${o.backend}`, dataset: dataset.name, relationships: o.size, backend: o.backend };
+  const ctx: RowContext = {
+    section: `docs-${sizeLabel(o.size)} ${o.backend}`,
+    dataset: dataset.name,
+    relationships: o.size,
+    backend: o.backend,
+  };
   const graph = new DocsGraph(dataset.relationships);
   const oracle = dataset.questions.map((q) => graph.check(q));
   const opts = { warmup: cfg.warmup, iterations: cfg.maxIterations, budgetMs: cfg.budgetMs };
@@ -48,14 +53,22 @@ export async function runDocs(rec: Recorder, cfg: BenchConfig, o: DocsRunOptions
       token = result.importedAt;
       return result.loaded;
     });
-    rec.add({ ...ctx, name: 'trellis bulk import', system: 'trellis', throughput: imported.perSecond, operations: imported.items, unit: 'rels/s', note: `${imported.items} relationships in ${(imported.elapsedMs / 1000).toFixed(2)} s` });
+    rec.add({
+      ...ctx,
+      name: 'trellis bulk import',
+      system: 'trellis',
+      throughput: imported.perSecond,
+      operations: imported.items,
+      unit: 'rels/s',
+      note: `${imported.items} relationships in ${(imported.elapsedMs / 1000).toFixed(2)} s`,
+    });
 
     // Trellis's answers are the reference for every other system; they are themselves checked against the docs oracle.
     const warmSystem = trellisCheckSystem(warm, 'trellis');
     const reference = await answerAll(dataset.questions, (q) => warmSystem.check(q));
     rec.crossChecked(crossCheck(ctx.section, 'trellis vs docs oracle', dataset.questions, oracle, reference));
 
-    let before = warm.metrics();
+    const before = warm.metrics();
     const warmRun = await measureChecks(ctx.section, warmSystem, dataset.questions, reference, opts);
     rec.add(measuredRow(ctx, WARM_ROW, 'trellis', warmRun.measurement, ratio(hitRatio(before, warm.metrics()))));
     rec.point(`trellis warm${series}`, o.size, warmRun.measurement.latency.p50Us);
@@ -71,8 +84,21 @@ export async function runDocs(rec: Recorder, cfg: BenchConfig, o: DocsRunOptions
 
     await measureMixed(rec, cfg, ctx, warm, dataset, graph);
     await measureBulk(rec, cfg, ctx, cold, dataset.questions, reference, { kind: 'at_least_as_fresh', token });
-    await measureLookupResources(rec, ctx, warm, dataset.questions.slice(0, 40).map((q) => q.subject), graph, opts);
-    await measureLookupSubjects(rec, ctx, warm, dataset.questions.slice(0, 40).map((q) => q.resource), opts);
+    await measureLookupResources(
+      rec,
+      ctx,
+      warm,
+      dataset.questions.slice(0, 40).map((q) => q.subject),
+      graph,
+      opts,
+    );
+    await measureLookupSubjects(
+      rec,
+      ctx,
+      warm,
+      dataset.questions.slice(0, 40).map((q) => q.resource),
+      opts,
+    );
 
     if (o.sideBySide) await runSideBySide(rec, cfg, { dataset, ctx, reference, withPeers: o.withPeers });
 
@@ -89,11 +115,20 @@ function ratio(r: number | undefined): { cacheHitRatio?: number } {
 }
 
 function statusOf(report: { disagreements: number; questions: number } | undefined): { status?: 'disagrees'; note?: string } {
-  return report && report.disagreements > 0 ? { status: 'disagrees', note: `${report.disagreements} of ${report.questions} answers differ from the warm-cache answers` } : {};
+  return report && report.disagreements > 0
+    ? { status: 'disagrees', note: `${report.disagreements} of ${report.questions} answers differ from the warm-cache answers` }
+    : {};
 }
 
 /** ~90% of checks repeat warmed questions, ~10% are questions never asked before. */
-async function measureMixed(rec: Recorder, cfg: BenchConfig, ctx: RowContext, trellis: Trellis, dataset: Dataset, graph: DocsGraph): Promise<void> {
+async function measureMixed(
+  rec: Recorder,
+  cfg: BenchConfig,
+  ctx: RowContext,
+  trellis: Trellis,
+  dataset: Dataset,
+  graph: DocsGraph,
+): Promise<void> {
   const fresh = moreDocsQuestions(dataset, Math.ceil(cfg.maxIterations / 10) + cfg.warmup, 99);
   const rng = createRng(42);
   const mix: CheckQuestion[] = [];
@@ -103,9 +138,17 @@ async function measureMixed(rec: Recorder, cfg: BenchConfig, ctx: RowContext, tr
   }
   const system: CheckSystem = trellisCheckSystem(trellis, 'trellis');
   const before = trellis.metrics();
-  const run = await measureChecks(ctx.section, system, mix, mix.map((q) => graph.check(q)), { warmup: cfg.warmup, iterations: cfg.maxIterations, budgetMs: cfg.budgetMs });
+  const run = await measureChecks(
+    ctx.section,
+    system,
+    mix,
+    mix.map((q) => graph.check(q)),
+    { warmup: cfg.warmup, iterations: cfg.maxIterations, budgetMs: cfg.budgetMs },
+  );
   if (run.report) rec.crossChecked({ ...run.report, system: 'trellis mixed vs docs oracle' });
-  rec.add(measuredRow(ctx, 'trellis check, ~90% repeated questions', 'trellis', run.measurement, ratio(hitRatio(before, trellis.metrics()))));
+  rec.add(
+    measuredRow(ctx, 'trellis check, ~90% repeated questions', 'trellis', run.measurement, ratio(hitRatio(before, trellis.metrics()))),
+  );
 }
 
 const BULK = 100;

@@ -19,7 +19,12 @@ export async function runGrpc(rec: Recorder, cfg: BenchConfig): Promise<void> {
   const dataset = generateDocs({ relationships: cfg.grpcDatasetSize, questions: cfg.questions });
   const graph = new DocsGraph(dataset.relationships);
   const reference = dataset.questions.map((q) => graph.check(q));
-  const ctx: RowContext = { section: `grpc docs-${sizeLabel(cfg.grpcDatasetSize)} sqlite`, dataset: dataset.name, relationships: cfg.grpcDatasetSize, backend: 'sqlite' };
+  const ctx: RowContext = {
+    section: `grpc docs-${sizeLabel(cfg.grpcDatasetSize)} sqlite`,
+    dataset: dataset.name,
+    relationships: cfg.grpcDatasetSize,
+    backend: 'sqlite',
+  };
   for (const server of ['trellis', 'noop'] as const) {
     const child = ServerChild.spawn();
     try {

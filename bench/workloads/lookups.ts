@@ -9,7 +9,13 @@ import type { Recorder } from '../harness/recorder.js';
 import { measuredRow, type RowContext } from '../harness/rows.js';
 import type { Trellis } from '../systems/trellis-system.js';
 
-export async function countLookupResources(trellis: Trellis, resourceType: string, permission: string, subject: SubjectRef, onResult?: (id: string) => void): Promise<number> {
+export async function countLookupResources(
+  trellis: Trellis,
+  resourceType: string,
+  permission: string,
+  subject: SubjectRef,
+  onResult?: (id: string) => void,
+): Promise<number> {
   let n = 0;
   for await (const r of trellis.lookupResources({ resourceType, permission, subject })) {
     n++;
@@ -38,12 +44,15 @@ export async function measureLookupResources(
 ): Promise<void> {
   let results = 0;
   let wrong = 0;
-  const m = await measure(async (i) => {
-    const subject = subjects[i % subjects.length] as SubjectRef;
-    results += await countLookupResources(trellis, resourceType, permission, subject, (id) => {
-      if (graph && !graph.check({ resource: { type: resourceType, id }, permission, subject })) wrong++;
-    });
-  }, { ...opts, warmup: Math.min(opts.warmup, 3) });
+  const m = await measure(
+    async (i) => {
+      const subject = subjects[i % subjects.length] as SubjectRef;
+      results += await countLookupResources(trellis, resourceType, permission, subject, (id) => {
+        if (graph && !graph.check({ resource: { type: resourceType, id }, permission, subject })) wrong++;
+      });
+    },
+    { ...opts, warmup: Math.min(opts.warmup, 3) },
+  );
   const perCall = results / Math.max(1, m.operations + Math.min(opts.warmup, 3));
   rec.add(
     measuredRow(ctx, name, 'trellis', m, {
@@ -67,9 +76,18 @@ export async function measureLookupSubjects(
 ): Promise<void> {
   let results = 0;
   const warmup = Math.min(opts.warmup, 3);
-  const m = await measure(async (i) => {
-    results += await countLookupSubjects(trellis, resources[i % resources.length] as ObjectRef, permission, 'user');
-  }, { ...opts, warmup });
+  const m = await measure(
+    async (i) => {
+      results += await countLookupSubjects(trellis, resources[i % resources.length] as ObjectRef, permission, 'user');
+    },
+    { ...opts, warmup },
+  );
   const perCall = results / Math.max(1, m.operations + warmup);
-  rec.add(measuredRow(ctx, name, 'trellis', m, { unit: 'subjects/s', itemsPerOp: perCall, note: `${perCall.toFixed(1)} subjects per call; latency per call` }));
+  rec.add(
+    measuredRow(ctx, name, 'trellis', m, {
+      unit: 'subjects/s',
+      itemsPerOp: perCall,
+      note: `${perCall.toFixed(1)} subjects per call; latency per call`,
+    }),
+  );
 }

@@ -26,19 +26,55 @@ export async function runOrgs(rec: Recorder, cfg: BenchConfig, size: number): Pr
       token = r.importedAt;
       return r.loaded;
     });
-    rec.add({ ...ctx, name: 'trellis bulk import', system: 'trellis', throughput: imported.perSecond, operations: imported.items, unit: 'rels/s' });
+    rec.add({
+      ...ctx,
+      name: 'trellis bulk import',
+      system: 'trellis',
+      throughput: imported.perSecond,
+      operations: imported.items,
+      unit: 'rels/s',
+    });
     const warmSystem = trellisCheckSystem(warm, 'trellis');
     const reference = await answerAll(dataset.questions, (q) => warmSystem.check(q));
     const allowed = reference.filter(Boolean).length;
     const before = warm.metrics();
     const w = await measureChecks(ctx.section, warmSystem, dataset.questions, reference, opts);
     const ratio = hitRatio(before, warm.metrics());
-    rec.add(measuredRow(ctx, 'trellis check, warm cache', 'trellis', w.measurement, { ...(ratio !== undefined ? { cacheHitRatio: ratio } : {}), note: `${allowed} of ${reference.length} questions allowed` }));
+    rec.add(
+      measuredRow(ctx, 'trellis check, warm cache', 'trellis', w.measurement, {
+        ...(ratio !== undefined ? { cacheHitRatio: ratio } : {}),
+        note: `${allowed} of ${reference.length} questions allowed`,
+      }),
+    );
     cold = await openTrellis({ datastore, cache: false });
-    const c = await measureChecks(ctx.section, trellisCheckSystem(cold, 'trellis (cache off)', { kind: 'at_least_as_fresh', token }), dataset.questions, reference, opts);
+    const c = await measureChecks(
+      ctx.section,
+      trellisCheckSystem(cold, 'trellis (cache off)', { kind: 'at_least_as_fresh', token }),
+      dataset.questions,
+      reference,
+      opts,
+    );
     if (c.report) rec.crossChecked(c.report);
-    rec.add(measuredRow(ctx, 'trellis check, cache off', 'trellis', c.measurement, c.report && c.report.disagreements > 0 ? { status: 'disagrees' } : {}));
-    await measureLookupResources(rec, ctx, warm, dataset.questions.slice(0, 30).map((q) => q.subject), undefined, opts, 'trellis lookup resources (repository pull)', 'repository', 'pull');
+    rec.add(
+      measuredRow(
+        ctx,
+        'trellis check, cache off',
+        'trellis',
+        c.measurement,
+        c.report && c.report.disagreements > 0 ? { status: 'disagrees' } : {},
+      ),
+    );
+    await measureLookupResources(
+      rec,
+      ctx,
+      warm,
+      dataset.questions.slice(0, 30).map((q) => q.subject),
+      undefined,
+      opts,
+      'trellis lookup resources (repository pull)',
+      'repository',
+      'pull',
+    );
   } finally {
     await cold?.close();
     await warm.close();

@@ -36,8 +36,18 @@ export async function runSideBySide(rec: Recorder, cfg: BenchConfig, input: Side
   const keys = dataset.questions.map(questionText);
   const map = new Map(keys.map((k, i) => [k, reference[i] ?? false]));
   const nKeys = keys.length;
-  const mapM = await measure((i) => map.get(keys[i % nKeys] as string), { ...opts, batch: 1000, iterations: Math.ceil(opts.iterations / 10) });
-  rec.add(measuredRow(ctx, 'floor: Map.get', 'floor', mapM, { reference: WARM_ROW, unit: 'ops/s', note: 'batched x1000: per-op mean of each batch' }));
+  const mapM = await measure((i) => map.get(keys[i % nKeys] as string), {
+    ...opts,
+    batch: 1000,
+    iterations: Math.ceil(opts.iterations / 10),
+  });
+  rec.add(
+    measuredRow(ctx, 'floor: Map.get', 'floor', mapM, {
+      reference: WARM_ROW,
+      unit: 'ops/s',
+      note: 'batched x1000: per-op mean of each batch',
+    }),
+  );
   rec.point('floor: Map.get', size, mapM.latency.p50Us);
 
   const sqlite = openSqliteBaselines(path.join(cfg.workDir, `hand-${dataset.name}.db`), dataset.relationships);
@@ -92,7 +102,9 @@ async function comparePeer(
   rec.add(
     measuredRow(ctx, system.name, system.name, measurement, {
       reference: COLD_ROW,
-      ...(disagrees ? { status: 'disagrees' as const, note: `${report?.disagreements} of ${report?.questions} answers differ from Trellis` } : {}),
+      ...(disagrees
+        ? { status: 'disagrees' as const, note: `${report?.disagreements} of ${report?.questions} answers differ from Trellis` }
+        : {}),
     }),
   );
   if (!disagrees) rec.point(system.name, dataset.relationships.length, measurement.latency.p50Us);

@@ -67,13 +67,34 @@ function addRows(rec: Recorder, result: unknown): void {
     const relationships = r['relationships'];
     const ctx = { section: `store ${backend}`, dataset: `store-${relationships}`, relationships, backend, system: 'store' };
     if (typeof r['importPerSecond'] === 'number') {
-      rec.add({ ...ctx, name: 'store bulk import (Store.bulkCreate)', throughput: r['importPerSecond'], operations: relationships, unit: 'rels/s' });
+      rec.add({
+        ...ctx,
+        name: 'store bulk import (Store.bulkCreate)',
+        throughput: r['importPerSecond'],
+        operations: relationships,
+        unit: 'rels/s',
+      });
     }
     for (const [key, name] of Object.entries(QUERIES)) {
       const l = r[key];
       if (!isLatency(l)) continue;
-      const latency: LatencySummary = { samples: Number.NaN, p50Us: l.p50Us, p95Us: l.p95Us, p99Us: l.p99Us, maxUs: l.maxUs, meanUs: Number.NaN };
-      rec.add({ ...ctx, name, latency, throughput: 1e6 / l.p50Us, operations: Number.NaN, unit: 'ops/s', note: 'throughput = 1 / p50 (the store bench reports latency only)' });
+      const latency: LatencySummary = {
+        samples: Number.NaN,
+        p50Us: l.p50Us,
+        p95Us: l.p95Us,
+        p99Us: l.p99Us,
+        maxUs: l.maxUs,
+        meanUs: Number.NaN,
+      };
+      rec.add({
+        ...ctx,
+        name,
+        latency,
+        throughput: 1e6 / l.p50Us,
+        operations: Number.NaN,
+        unit: 'ops/s',
+        note: 'throughput = 1 / p50 (the store bench reports latency only)',
+      });
     }
   }
 }

@@ -12,7 +12,11 @@ export async function measureWrites(rec: Recorder, ctx: RowContext, trellis: Tre
         updates: [
           {
             operation: 'touch',
-            relationship: { resource: { type: 'document', id: `written-${size}-${i}` }, relation: 'viewer', subject: { type: 'user', id: `u${i % 97}` } },
+            relationship: {
+              resource: { type: 'document', id: `written-${size}-${i}` },
+              relation: 'viewer',
+              subject: { type: 'user', id: `u${i % 97}` },
+            },
           },
         ],
       }),

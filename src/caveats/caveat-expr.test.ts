@@ -93,7 +93,8 @@ describe('evaluateCaveatExpr', () => {
     fc.record({ from: fc.constant('request' as const), value: fc.boolean() }),
     fc.record({ from: fc.constant('missing' as const) }),
   );
-  type Shape = { readonly leaf: true } | { readonly op: 'and' | 'or'; readonly kids: readonly Shape[] } | { readonly op: 'not'; readonly kid: Shape };
+  type Shape =
+    { readonly leaf: true } | { readonly op: 'and' | 'or'; readonly kids: readonly Shape[] } | { readonly op: 'not'; readonly kid: Shape };
   const shapeArb = fc.letrec<{ shape: Shape }>((tie) => ({
     shape: fc.oneof(
       { depthSize: 'small', withCrossShrink: true },

@@ -20,8 +20,7 @@ export function parseCel(expression: string): { ast: ParsedCel } | { error: CelP
     return { ast: parse(expression) };
   } catch (e) {
     const err = e as { rawMessage?: unknown; message?: unknown; location?: { start?: { offset?: unknown } } };
-    const message =
-      typeof err.rawMessage === 'string' ? err.rawMessage : typeof err.message === 'string' ? err.message : String(e);
+    const message = typeof err.rawMessage === 'string' ? err.rawMessage : typeof err.message === 'string' ? err.message : String(e);
     const offset = err.location?.start?.offset;
     return { error: { message, ...(typeof offset === 'number' ? { offset } : {}) } };
   }

@@ -44,7 +44,14 @@ export function constant(c: CelConstant): Val {
 export function index(id: number, container: Concrete | undefined, key: Concrete | undefined): Val {
   if (container === undefined || key === undefined) return celError('invalid index', id);
   if (isCelList(container)) {
-    const i = typeof key === 'bigint' ? key : isCelUint(key) ? key.value : typeof key === 'number' && Number.isInteger(key) ? BigInt(key) : undefined;
+    const i =
+      typeof key === 'bigint'
+        ? key
+        : isCelUint(key)
+          ? key.value
+          : typeof key === 'number' && Number.isInteger(key)
+            ? BigInt(key)
+            : undefined;
     if (i === undefined) return noOverload(id, Op.index, undefined, [container, key]);
     const item = i >= 0n && i < BigInt(container.size) ? listItem(container as CelList, Number(i)) : undefined;
     return item ?? celError(`index '${i}' out of range in list size '${container.size}'`, id);

@@ -122,8 +122,7 @@ export function isAssignable(expected: CelT, actual: CelT): boolean {
   }
   if (expected.k === 'map') {
     return (
-      actual.k === 'map' &&
-      (actual.open === true || (isAssignable(expected.key, actual.key) && isAssignable(expected.value, actual.value)))
+      actual.k === 'map' && (actual.open === true || (isAssignable(expected.key, actual.key) && isAssignable(expected.value, actual.value)))
     );
   }
   return expected.k === actual.k;

@@ -5,7 +5,16 @@
  * macros, list/map literals, and SpiceDB's `ipaddress.in_cidr` and `map.isSubtreeOf`.
  */
 import { celEnv } from '@bufbuild/cel';
-import { Op, type CelCall, type CelComprehension, type CelConstant, type CelExprNode, type CelSelect, type CelStruct, type ParsedCel } from './cel-ast.js';
+import {
+  Op,
+  type CelCall,
+  type CelComprehension,
+  type CelConstant,
+  type CelExprNode,
+  type CelSelect,
+  type CelStruct,
+  type ParsedCel,
+} from './cel-ast.js';
 import {
   BOOL,
   DYN,

@@ -24,9 +24,7 @@ describe('compileCaveat', () => {
     expect(compileErrors({ t: 'timestamp' }, 't')).toEqual([
       { message: 'caveat expression must result in a boolean value: found `google.protobuf.Timestamp`' },
     ]);
-    expect(compileErrors({ m: 'map<any>' }, 'm.x')).toEqual([
-      { message: 'caveat expression must result in a boolean value: found `dyn`' },
-    ]);
+    expect(compileErrors({ m: 'map<any>' }, 'm.x')).toEqual([{ message: 'caveat expression must result in a boolean value: found `dyn`' }]);
   });
 
   it('reports every unused parameter', () => {
@@ -47,9 +45,7 @@ describe('compileCaveat', () => {
       { message: "undeclared reference to 'a' (in container '')", offset: 0 },
       { message: "undeclared reference to 'b' (in container '')", offset: 4 },
     ]);
-    expect(compileErrors({ a: 'int' }, 'a.foo(1)')).toEqual([
-      { message: "undeclared reference to 'foo' (in container '')", offset: 1 },
-    ]);
+    expect(compileErrors({ a: 'int' }, 'a.foo(1)')).toEqual([{ message: "undeclared reference to 'foo' (in container '')", offset: 1 }]);
   });
 
   it('reports parse errors with an offset', () => {
@@ -68,7 +64,12 @@ describe('compileCaveat', () => {
     [{ a: 'bytes' }, 'a == "abc"', "found no matching overload for '_==_' applied to '(bytes, string)'", 2],
     [{ a: 'double' }, 'a == true', "found no matching overload for '_==_' applied to '(double, bool)'", 2],
     [{ a: 'duration' }, 'a > "1h3m"', "found no matching overload for '_>_' applied to '(google.protobuf.Duration, string)'", 2],
-    [{ a: 'timestamp' }, 'a == "1972-01-01T10:00:20.021-05:00"', "found no matching overload for '_==_' applied to '(google.protobuf.Timestamp, string)'", 2],
+    [
+      { a: 'timestamp' },
+      'a == "1972-01-01T10:00:20.021-05:00"',
+      "found no matching overload for '_==_' applied to '(google.protobuf.Timestamp, string)'",
+      2,
+    ],
     [{ a: 'string' }, 'a.contains(1)', "found no matching overload for 'contains' applied to 'string.(int)'", 1],
     [{ a: 'ipaddress' }, 'a.in_cidr(1)', "found no matching overload for 'in_cidr' applied to 'IPAddress.(int)'", 1],
     [{ a: 'int' }, 'a.in_cidr("10.0.0.0/8")', "found no matching overload for 'in_cidr' applied to 'int.(string)'", 1],

@@ -103,7 +103,8 @@ function convertInteger(kind: 'int' | 'uint', v: JsonValue): bigint {
       value = BigInt(v);
     } else if (DECIMAL.test(v)) {
       const n = Number(v);
-      if (!Number.isInteger(n)) throw new ConversionFailure(`a ${kind} value is required, but found numeric value \`${bigFloatString(n)}\``);
+      if (!Number.isInteger(n))
+        throw new ConversionFailure(`a ${kind} value is required, but found numeric value \`${bigFloatString(n)}\``);
       value = BigInt(n);
     } else {
       throw new ConversionFailure(`a ${goName} value is required, but found invalid string value \`${v}\``);
@@ -163,7 +164,14 @@ const RFC3339 = /^([0-9]{4})-([0-9]{2})-([0-9]{2})T([0-9]{2}):([0-9]{2}):([0-9]{
 export function parseRfc3339(text: string): { seconds: bigint; nanos: number } | undefined {
   const m = RFC3339.exec(text);
   if (!m) return undefined;
-  const [year, month, day, hour, minute, second] = [m[1], m[2], m[3], m[4], m[5], m[6]].map(Number) as [number, number, number, number, number, number];
+  const [year, month, day, hour, minute, second] = [m[1], m[2], m[3], m[4], m[5], m[6]].map(Number) as [
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
   const daysInMonth = new Date(Date.UTC(year, month, 0)).getUTCDate();
   if (month < 1 || month > 12 || day < 1 || day > daysInMonth || hour > 23 || minute > 59 || second > 59) return undefined;
   let offsetSeconds = 0;
@@ -196,7 +204,8 @@ function convertTimestamp(v: JsonValue): CelValue {
 }
 
 function convertIp(v: JsonValue): IpAddress {
-  if (typeof v !== 'string') throw new ConversionFailure(`ipaddress requires an ipaddress string, found: ${goTypeName(v)} \`${goValue(v)}\``);
+  if (typeof v !== 'string')
+    throw new ConversionFailure(`ipaddress requires an ipaddress string, found: ${goTypeName(v)} \`${goValue(v)}\``);
   const ip = IpAddress.parse(v);
   if (ip === undefined) {
     throw new ConversionFailure(`could not parse ip address string \`${v}\`: ParseAddr(${goQuote(v)}): unable to parse IP`);

@@ -252,7 +252,11 @@ class Compiler {
             for (const el of listItems(collection)) if (el instanceof IpAddress && el.equals(item)) return true;
             return false;
           }
-          if (collection !== undefined && isCelList(collection) && (typeof item === 'string' || typeof item === 'bigint' || typeof item === 'boolean')) {
+          if (
+            collection !== undefined &&
+            isCelList(collection) &&
+            (typeof item === 'string' || typeof item === 'bigint' || typeof item === 'boolean')
+          ) {
             const found = primitiveIn(item, collection);
             if (found !== undefined) return found;
           }

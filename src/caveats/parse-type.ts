@@ -24,10 +24,7 @@ export function isCaveatTypeName(name: string): name is CaveatTypeName {
  * Builds a type from a name and its generic arguments, with SpiceDB's errors
  * (`pkg/caveats/types/registration.go`).
  */
-export function buildCaveatType(
-  name: string,
-  args: readonly CaveatParameterType[],
-): { type: CaveatParameterType } | { error: string } {
+export function buildCaveatType(name: string, args: readonly CaveatParameterType[]): { type: CaveatParameterType } | { error: string } {
   if (!isCaveatTypeName(name)) return { error: `unknown type \`${name}\`` };
   const arity = GENERIC_ARITY[name];
   if (args.length !== arity) {

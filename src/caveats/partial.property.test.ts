@@ -87,9 +87,7 @@ describe('partial evaluation against an oracle', () => {
         (f, partialEnv) => {
           const spec = { p0: 'bool', p1: 'bool', p2: 'bool', p3: 'bool' };
           const caveat = compileOk(spec, withAllVars(print(f)));
-          const context = Object.fromEntries(
-            partialEnv.flatMap((v, i) => (v === undefined ? [] : [[`p${i}`, v] as const])),
-          );
+          const context = Object.fromEntries(partialEnv.flatMap((v, i) => (v === undefined ? [] : [[`p${i}`, v] as const])));
           const missing = partialEnv.flatMap((v, i) => (v === undefined ? [i] : []));
           const outcomes = new Set<boolean>();
           for (let mask = 0; mask < 1 << missing.length; mask++) {

@@ -18,9 +18,9 @@ const arbs = fc.letrec<{ int: string; bool: string; str: string }>((tie) => ({
     { depthSize: 'small', withCrossShrink: true },
     fc.constantFrom('b', 'true', 'false', 'has(m.k)', 'ip.in_cidr("10.0.0.0/8")', 'ip.in_cidr(s)', '(m.j == null)'),
     fc.tuple(tie('int'), fc.constantFrom('==', '!=', '<', '<=', '>', '>='), tie('int')).map(([a, op, b]) => `(${a} ${op} ${b})`),
-    fc.tuple(tie('str'), fc.constantFrom('==', '<', 'in'), tie('str')).map(([a, op, b]) =>
-      op === 'in' ? `(${a} in [${b}, "x"])` : `(${a} ${op} ${b})`,
-    ),
+    fc
+      .tuple(tie('str'), fc.constantFrom('==', '<', 'in'), tie('str'))
+      .map(([a, op, b]) => (op === 'in' ? `(${a} in [${b}, "x"])` : `(${a} ${op} ${b})`)),
     fc.tuple(tie('bool'), fc.constantFrom('&&', '||', '=='), tie('bool')).map(([a, op, b]) => `(${a} ${op} ${b})`),
     tie('bool').map((a) => `!(${a})`),
     tie('int').map((a) => `l.all(x, x > ${a})`),

@@ -2,18 +2,7 @@
 import type { JsonObject } from '../core/index.js';
 
 export type CaveatTypeName =
-  | 'any'
-  | 'bool'
-  | 'string'
-  | 'int'
-  | 'uint'
-  | 'double'
-  | 'bytes'
-  | 'duration'
-  | 'timestamp'
-  | 'list'
-  | 'map'
-  | 'ipaddress';
+  'any' | 'bool' | 'string' | 'int' | 'uint' | 'double' | 'bytes' | 'duration' | 'timestamp' | 'list' | 'map' | 'ipaddress';
 
 export interface CaveatParameterType {
   readonly name: CaveatTypeName;

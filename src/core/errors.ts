@@ -51,7 +51,12 @@ export abstract class TrellisError extends Error {
 export class SchemaParseError extends TrellisError {
   readonly kind = 'schema_parse';
   constructor(readonly diagnostics: readonly Diagnostic[]) {
-    super(diagnostics.filter((d) => d.severity === 'error').map(formatDiagnostic).join('\n') || 'invalid schema');
+    super(
+      diagnostics
+        .filter((d) => d.severity === 'error')
+        .map(formatDiagnostic)
+        .join('\n') || 'invalid schema',
+    );
   }
 }
 
@@ -158,7 +163,9 @@ export class RelationshipAlreadyExistsError extends TrellisError {
 export class DuplicateUpdateError extends TrellisError {
   readonly kind = 'duplicate_update';
   constructor(readonly relationship: string) {
-    super(`found more than one update with relationship \`${relationship}\` in this request; a relationship can only be specified in an update once per overall WriteRelationships request`);
+    super(
+      `found more than one update with relationship \`${relationship}\` in this request; a relationship can only be specified in an update once per overall WriteRelationships request`,
+    );
   }
 }
 
@@ -168,7 +175,9 @@ export class TooManyUpdatesError extends TrellisError {
     readonly count: number,
     readonly maximum: number,
   ) {
-    super(`too many updates (${count}) for WriteRelationships call (maximum: ${maximum}); consider using ImportBulkRelationships API instead`);
+    super(
+      `too many updates (${count}) for WriteRelationships call (maximum: ${maximum}); consider using ImportBulkRelationships API instead`,
+    );
   }
 }
 
@@ -241,7 +250,9 @@ export class ContextTooLargeError extends TrellisError {
     readonly maximum: number,
     readonly where: 'relationship' | 'request',
   ) {
-    super(`${where === 'relationship' ? 'relationship caveat context' : 'request context'} of ${size} bytes exceeds the maximum of ${maximum} bytes`);
+    super(
+      `${where === 'relationship' ? 'relationship caveat context' : 'request context'} of ${size} bytes exceeds the maximum of ${maximum} bytes`,
+    );
   }
 }
 

@@ -38,11 +38,5 @@ export interface Precondition {
 }
 
 export function isEmptyFilter(f: RelationshipFilter): boolean {
-  return (
-    !f.resourceType &&
-    f.resourceIds === undefined &&
-    !f.resourceIdPrefix &&
-    !f.relation &&
-    f.subject === undefined
-  );
+  return !f.resourceType && f.resourceIds === undefined && !f.resourceIdPrefix && !f.relation && f.subject === undefined;
 }

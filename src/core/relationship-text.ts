@@ -29,9 +29,10 @@ export function formatRelationshipKey(r: Relationship): string {
 export function formatRelationship(r: Relationship): string {
   let out = formatRelationshipKey(r);
   if (r.caveat) {
-    out += r.caveat.context && Object.keys(r.caveat.context).length > 0
-      ? `[${r.caveat.name}:${JSON.stringify(r.caveat.context)}]`
-      : `[${r.caveat.name}]`;
+    out +=
+      r.caveat.context && Object.keys(r.caveat.context).length > 0
+        ? `[${r.caveat.name}:${JSON.stringify(r.caveat.context)}]`
+        : `[${r.caveat.name}]`;
   }
   if (r.expiresAt) out += `[expiration:${formatTimestamp(r.expiresAt)}]`;
   return out;
@@ -119,7 +120,8 @@ export function parseRelationship(input: string): Relationship {
       if (expiresAt) fail(text, 'expiration given twice');
       const ts = inner.slice('expiration:'.length);
       const d = new Date(ts);
-      if (!/^[\d\-.:TZ+]+$/.test(ts) || Number.isNaN(d.getTime())) fail(text, `invalid expiration \`${ts}\`, expected an RFC 3339 timestamp`);
+      if (!/^[\d\-.:TZ+]+$/.test(ts) || Number.isNaN(d.getTime()))
+        fail(text, `invalid expiration \`${ts}\`, expected an RFC 3339 timestamp`);
       expiresAt = d;
       continue;
     }
@@ -138,7 +140,8 @@ export function parseRelationship(input: string): Relationship {
     } catch (e) {
       fail(text, `invalid caveat context for \`${name}\`: ${(e as Error).message}`);
     }
-    if (context === null || typeof context !== 'object' || Array.isArray(context)) fail(text, `caveat context for \`${name}\` must be a JSON object`);
+    if (context === null || typeof context !== 'object' || Array.isArray(context))
+      fail(text, `caveat context for \`${name}\` must be a JSON object`);
     caveat = Object.keys(context).length > 0 ? { name, context: context as JsonObject } : { name };
   }
   return {

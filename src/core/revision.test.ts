@@ -11,7 +11,13 @@ describe('zed tokens', () => {
   });
 
   it('rejects malformed tokens as invalid revisions', () => {
-    for (const bad of ['', '!!!', Buffer.from('t2.5.abc').toString('base64'), Buffer.from('t1.0.abc').toString('base64'), Buffer.from('t1.x.abc').toString('base64')]) {
+    for (const bad of [
+      '',
+      '!!!',
+      Buffer.from('t2.5.abc').toString('base64'),
+      Buffer.from('t1.0.abc').toString('base64'),
+      Buffer.from('t1.x.abc').toString('base64'),
+    ]) {
       expect(() => decodeZedToken(bad)).toThrow(InvalidRevisionError);
     }
     expect(() => decodeZedToken('')).toThrow('invalid revision requested: empty token');

@@ -49,11 +49,26 @@ definition doc {
     expect(perm(text, 'doc', 'one').expression).toEqual({
       kind: 'exclusion',
       base: { kind: 'computed', name: 'rela' },
-      subtract: { kind: 'union', children: [{ kind: 'computed', name: 'relb' }, { kind: 'computed', name: 'relc' }] },
+      subtract: {
+        kind: 'union',
+        children: [
+          { kind: 'computed', name: 'relb' },
+          { kind: 'computed', name: 'relc' },
+        ],
+      },
     });
     expect(perm(text, 'doc', 'two').expression).toEqual({
       kind: 'intersection',
-      children: [{ kind: 'union', children: [{ kind: 'computed', name: 'rela' }, { kind: 'computed', name: 'relb' }] }, { kind: 'computed', name: 'relc' }],
+      children: [
+        {
+          kind: 'union',
+          children: [
+            { kind: 'computed', name: 'rela' },
+            { kind: 'computed', name: 'relb' },
+          ],
+        },
+        { kind: 'computed', name: 'relc' },
+      ],
     });
   });
 
@@ -170,7 +185,10 @@ describe('compileSchemaOrThrow', () => {
   it('throws SchemaTypeError for the first type error, with definition and position', () => {
     let err: unknown;
     try {
-      compileSchemaOrThrow('definition user {}\ndefinition doc {\n\trelation parent: doc | user:*\n\tpermission view = parent->view\n}', 'mine');
+      compileSchemaOrThrow(
+        'definition user {}\ndefinition doc {\n\trelation parent: doc | user:*\n\tpermission view = parent->view\n}',
+        'mine',
+      );
     } catch (e) {
       err = e;
     }

@@ -53,9 +53,7 @@ function compileUnsafe(text: string, source: string): CompileResult {
     if (compiled) caveats.set(compiled.name, compiled);
   }
   if (!diagnostics.some((d) => d.category === 'parse')) {
-    diagnostics.push(
-      ...typeCheck({ definitions: t.definitions, caveatNames: new Set(t.caveats.keys()), sourceMap: t.sourceMap, source }),
-    );
+    diagnostics.push(...typeCheck({ definitions: t.definitions, caveatNames: new Set(t.caveats.keys()), sourceMap: t.sourceMap, source }));
   }
   const sorted = sortDiagnostics(diagnostics);
   if (sorted.some((d) => d.severity === 'error')) return { diagnostics: sorted };

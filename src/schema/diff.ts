@@ -21,7 +21,10 @@ export type SchemaDiff =
       readonly kind: 'permission_added' | 'permission_removed' | 'permission_doc_comment_changed' | 'permission_expr_changed';
       readonly permission: Permission;
     }
-  | { readonly kind: 'caveat_added' | 'caveat_removed' | 'caveat_doc_comment_changed' | 'caveat_expr_changed'; readonly caveat: CaveatDefinition }
+  | {
+      readonly kind: 'caveat_added' | 'caveat_removed' | 'caveat_doc_comment_changed' | 'caveat_expr_changed';
+      readonly caveat: CaveatDefinition;
+    }
   | {
       readonly kind: 'caveat_parameter_added' | 'caveat_parameter_removed';
       readonly caveat: string;
@@ -100,10 +103,12 @@ function diffDefinition(a: Definition, b: Definition): SchemaDiff[] {
     } else if (m.kind === 'relation' && n.kind === 'relation') {
       if (commentChanged) out.push({ kind: 'relation_doc_comment_changed', relation: n });
       for (const t of m.allowedTypes) {
-        if (!n.allowedTypes.some((x) => sameAllowedType(x, t))) out.push({ kind: 'relation_subject_type_removed', relation: n, subjectType: t });
+        if (!n.allowedTypes.some((x) => sameAllowedType(x, t)))
+          out.push({ kind: 'relation_subject_type_removed', relation: n, subjectType: t });
       }
       for (const t of n.allowedTypes) {
-        if (!m.allowedTypes.some((x) => sameAllowedType(x, t))) out.push({ kind: 'relation_subject_type_added', relation: n, subjectType: t });
+        if (!m.allowedTypes.some((x) => sameAllowedType(x, t)))
+          out.push({ kind: 'relation_subject_type_added', relation: n, subjectType: t });
       }
     }
   }
@@ -120,7 +125,13 @@ function diffCaveat(a: CaveatDefinition, b: CaveatDefinition): SchemaDiff[] {
     const nt = b.parameters.get(p);
     if (!nt) out.push({ kind: 'caveat_parameter_removed', caveat: a.name, parameter: p, type: formatCaveatType(t) });
     else if (formatCaveatType(nt) !== formatCaveatType(t)) {
-      out.push({ kind: 'caveat_parameter_type_changed', caveat: b.name, parameter: p, type: formatCaveatType(nt), previousType: formatCaveatType(t) });
+      out.push({
+        kind: 'caveat_parameter_type_changed',
+        caveat: b.name,
+        parameter: p,
+        type: formatCaveatType(nt),
+        previousType: formatCaveatType(t),
+      });
     }
   }
   if (a.expression.trim() !== b.expression.trim()) out.push({ kind: 'caveat_expr_changed', caveat: b });

@@ -7,12 +7,22 @@ const kinds = (text: string) => lex(text).tokens.map((t) => (t.kind === 'TokenTy
 describe('lex', () => {
   it('ends statements at newlines after identifiers, `}`, `)`, `*` and `...`, not after operators', () => {
     expect(kinds('a\nb +\nc )\n* \n}\n#...\n|\n')).toEqual([
-      'a', 'SyntheticSemicolon',
-      'b', 'Plus', 'c', 'RightParen', 'SyntheticSemicolon',
-      'Star', 'SyntheticSemicolon',
-      'RightBrace', 'SyntheticSemicolon',
-      'Hash', 'Ellipsis', 'SyntheticSemicolon',
-      'Pipe', 'EOF',
+      'a',
+      'SyntheticSemicolon',
+      'b',
+      'Plus',
+      'c',
+      'RightParen',
+      'SyntheticSemicolon',
+      'Star',
+      'SyntheticSemicolon',
+      'RightBrace',
+      'SyntheticSemicolon',
+      'Hash',
+      'Ellipsis',
+      'SyntheticSemicolon',
+      'Pipe',
+      'EOF',
     ]);
   });
 
@@ -28,9 +38,29 @@ describe('lex', () => {
 
   it('lexes CEL tokens, strings with escapes and triple quotes, and Unicode identifiers', () => {
     expect(kinds(`a.b(c) >= 1 && d != 'x\\'}' || !e[0] ? """q"}""" : é`)).toEqual([
-      'a', 'Period', 'b', 'LeftParen', 'c', 'RightParen', 'GreaterThanOrEqual', '1', 'ConditionalAnd', 'd', 'NotEqual',
-      'StringLiteral', 'ConditionalOr', 'ExclamationPoint', 'e', 'LeftBracket', '0', 'RightBracket', 'QuestionMark',
-      'StringLiteral', 'Colon', 'é', 'EOF',
+      'a',
+      'Period',
+      'b',
+      'LeftParen',
+      'c',
+      'RightParen',
+      'GreaterThanOrEqual',
+      '1',
+      'ConditionalAnd',
+      'd',
+      'NotEqual',
+      'StringLiteral',
+      'ConditionalOr',
+      'ExclamationPoint',
+      'e',
+      'LeftBracket',
+      '0',
+      'RightBracket',
+      'QuestionMark',
+      'StringLiteral',
+      'Colon',
+      'é',
+      'EOF',
     ]);
   });
 

@@ -8,7 +8,6 @@ function describeCheck(check: OrphanCheck | undefined, found: Relationship): str
   return check.unconditional ? check.message : check.describe(found);
 }
 
-
 const OLD = `use expiration
 caveat cav(first int, second string) {
 	first == 1 && second == ''
@@ -42,26 +41,53 @@ describe('orphanChecks', () => {
   });
 
   it('checks every removed allowed type variant with an exact filter', () => {
-    const next = OLD.replace('relation viewer: user | user:* | group#member | user with cav | user with expiration', 'relation viewer: user');
+    const next = OLD.replace(
+      'relation viewer: user | user:* | group#member | user with cav | user with expiration',
+      'relation viewer: user',
+    );
     expect(summary(next)).toEqual([
       {
         operation: 'remove_allowed_type',
-        filter: { resourceType: 'document', relation: 'viewer', subject: { type: 'user', ids: ['*'], relation: '...' }, caveatName: null, hasExpiration: false },
+        filter: {
+          resourceType: 'document',
+          relation: 'viewer',
+          subject: { type: 'user', ids: ['*'], relation: '...' },
+          caveatName: null,
+          hasExpiration: false,
+        },
         details: { resource_type: 'document', relation: 'viewer', allowed_type: 'user:*', operation: 'remove_allowed_type' },
       },
       {
         operation: 'remove_allowed_type',
-        filter: { resourceType: 'document', relation: 'viewer', subject: { type: 'group', relation: 'member' }, caveatName: null, hasExpiration: false },
+        filter: {
+          resourceType: 'document',
+          relation: 'viewer',
+          subject: { type: 'group', relation: 'member' },
+          caveatName: null,
+          hasExpiration: false,
+        },
         details: { resource_type: 'document', relation: 'viewer', allowed_type: 'group#member', operation: 'remove_allowed_type' },
       },
       {
         operation: 'remove_allowed_type',
-        filter: { resourceType: 'document', relation: 'viewer', subject: { type: 'user', relation: '...' }, caveatName: 'cav', hasExpiration: false },
+        filter: {
+          resourceType: 'document',
+          relation: 'viewer',
+          subject: { type: 'user', relation: '...' },
+          caveatName: 'cav',
+          hasExpiration: false,
+        },
         details: { resource_type: 'document', relation: 'viewer', allowed_type: 'user with cav', operation: 'remove_allowed_type' },
       },
       {
         operation: 'remove_allowed_type',
-        filter: { resourceType: 'document', relation: 'viewer', subject: { type: 'user', relation: '...' }, caveatName: null, hasExpiration: true },
+        filter: {
+          resourceType: 'document',
+          relation: 'viewer',
+          subject: { type: 'user', relation: '...' },
+          caveatName: null,
+          hasExpiration: true,
+        },
         details: { resource_type: 'document', relation: 'viewer', allowed_type: 'user with expiration', operation: 'remove_allowed_type' },
       },
     ]);
@@ -83,7 +109,13 @@ describe('orphanChecks', () => {
       ['delete_relation_reverse_check', { subject: { type: 'group', relation: 'member' } }],
       [
         'remove_allowed_type',
-        { resourceType: 'document', relation: 'viewer', subject: { type: 'group', relation: 'member' }, caveatName: null, hasExpiration: false },
+        {
+          resourceType: 'document',
+          relation: 'viewer',
+          subject: { type: 'group', relation: 'member' },
+          caveatName: null,
+          hasExpiration: false,
+        },
       ],
     ]);
     expect(describeCheck(checks[0], parseRelationship('group:eng#member@user:alice'))).toBe(
@@ -106,15 +138,27 @@ describe('orphanChecks', () => {
   });
 
   it('refuses removed and retyped caveat parameters unconditionally, and checks removed caveats', () => {
-    const next = OLD.replace('caveat cav(first int, second string) {\n\tfirst == 1 && second == \'\'', 'caveat cav(first string) {\n\tfirst == \'\'').replace(
-      /caveat gone\(x int\) \{\n\tx == 1\n\}/,
-      '',
-    );
+    const next = OLD.replace(
+      "caveat cav(first int, second string) {\n\tfirst == 1 && second == ''",
+      "caveat cav(first string) {\n\tfirst == ''",
+    ).replace(/caveat gone\(x int\) \{\n\tx == 1\n\}/, '');
     const checks = orphanChecks(compileSchemaOrThrow(OLD), compileSchemaOrThrow(next));
-    expect(checks.map((c) => [c.operation, c.filter, c.unconditional ?? false, describeCheck(c, parseRelationship('document:d#viewer@user:u[cav]'))])).toEqual([
+    expect(
+      checks.map((c) => [
+        c.operation,
+        c.filter,
+        c.unconditional ?? false,
+        describeCheck(c, parseRelationship('document:d#viewer@user:u[cav]')),
+      ]),
+    ).toEqual([
       ['change_parameter_type', { caveatName: 'cav' }, true, 'cannot change the type of parameter `first` on caveat `cav`'],
       ['remove_parameter', { caveatName: 'cav' }, true, 'cannot remove parameter `second` on caveat `cav`'],
-      ['delete_caveat', { caveatName: 'gone' }, false, 'cannot delete caveat `gone`, as at least one relationship references it: document:d#viewer@user:u[cav]'],
+      [
+        'delete_caveat',
+        { caveatName: 'gone' },
+        false,
+        'cannot delete caveat `gone`, as at least one relationship references it: document:d#viewer@user:u[cav]',
+      ],
     ]);
     expect(checks[1]?.details).toEqual({ caveat_name: 'cav', parameter_name: 'second', operation: 'remove_parameter' });
   });

@@ -4,7 +4,14 @@
  * (limit 1) and, when a relationship is found, throws
  * `SchemaWouldOrphanError(describe(found), operation, details)`.
  */
-import { ELLIPSIS, WILDCARD_ID, formatRelationship, type OrphanOperation, type Relationship, type RelationshipFilter } from '../core/index.js';
+import {
+  ELLIPSIS,
+  WILDCARD_ID,
+  formatRelationship,
+  type OrphanOperation,
+  type Relationship,
+  type RelationshipFilter,
+} from '../core/index.js';
 import { formatCaveatType } from '../caveats/index.js';
 import { sameAllowedType, sourceForAllowedType } from './allowed-type.js';
 import type { AllowedType, Schema } from './model.js';
@@ -73,7 +80,8 @@ export function orphanChecks(old: Schema | undefined, next: Schema): OrphanCheck
     checks.push({
       operation: 'delete_object_definition',
       filter: { resourceType: name },
-      describe: (r) => `cannot delete object definition \`${name}\`, as at least one relationship exists under it: ${formatRelationship(r)}`,
+      describe: (r) =>
+        `cannot delete object definition \`${name}\`, as at least one relationship exists under it: ${formatRelationship(r)}`,
       details: base,
     });
     checks.push({

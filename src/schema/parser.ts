@@ -256,7 +256,9 @@ class Parser extends TokenCursor {
         this.next();
         expiration = true;
         if (this.isKeyword('and')) {
-          this.error('Unexpected keyword after expiration: the caveat must come before expiration, e.g. `with <caveat_name> and expiration`');
+          this.error(
+            'Unexpected keyword after expiration: the caveat must come before expiration, e.g. `with <caveat_name> and expiration`',
+          );
         }
       } else {
         const c = this.typePath();
@@ -309,11 +311,7 @@ class Parser extends TokenCursor {
 
   // ---- permission expressions ----------------------------------------------------------
 
-  private binary(
-    op: TokenKind,
-    kind: 'union' | 'intersection' | 'exclusion',
-    operand: () => ExprNode | undefined,
-  ): ExprNode | undefined {
+  private binary(op: TokenKind, kind: 'union' | 'intersection' | 'exclusion', operand: () => ExprNode | undefined): ExprNode | undefined {
     let left = operand();
     if (!left) return undefined;
     while (this.is(op)) {

@@ -6,7 +6,15 @@
 import { formatCaveatType } from '../caveats/index.js';
 import { lex } from './lexer.js';
 import { sourceForAllowedType } from './allowed-type.js';
-import { assertNever, type AllowedType, type CaveatDefinition, type Definition, type PermissionExpr, type Schema, type UseFlag } from './model.js';
+import {
+  assertNever,
+  type AllowedType,
+  type CaveatDefinition,
+  type Definition,
+  type PermissionExpr,
+  type Schema,
+  type UseFlag,
+} from './model.js';
 
 const MAX_SINGLE_LINE_COMMENT = 70;
 

@@ -26,7 +26,15 @@ function finish(schema: Schema, found: Map<string, { definition: string; relatio
       isPermission: schema.definitions.get(r.definition)?.members.get(r.relation)?.kind === 'permission',
     }))
     .sort((a, b) =>
-      a.definition === b.definition ? (a.relation < b.relation ? -1 : a.relation > b.relation ? 1 : 0) : a.definition < b.definition ? -1 : 1,
+      a.definition === b.definition
+        ? a.relation < b.relation
+          ? -1
+          : a.relation > b.relation
+            ? 1
+            : 0
+        : a.definition < b.definition
+          ? -1
+          : 1,
     );
 }
 
@@ -62,7 +70,12 @@ function arrowsInto(e: PermissionExpr): { tupleset: string; computed: string }[]
  * Every relation and permission (in any definition) whose result can include subjects of
  * `definition#relation` (`relation` empty or `...`: plain `definition` subjects).
  */
-export function computablePermissions(schema: Schema, definition: string, relation: string, definitionFilter?: string): RelationReference[] {
+export function computablePermissions(
+  schema: Schema,
+  definition: string,
+  relation: string,
+  definitionFilter?: string,
+): RelationReference[] {
   const def = schema.definitions.get(definition);
   if (!def) throw new DefinitionNotFoundError(definition);
   const start = relation === '' ? ELLIPSIS_RELATION : relation;
@@ -81,7 +94,9 @@ export function computablePermissions(schema: Schema, definition: string, relati
           hit = m.allowedTypes.some(
             (t) =>
               t.type === d &&
-              (r === ELLIPSIS_RELATION ? t.wildcard || t.relation === undefined || t.relation === ELLIPSIS_RELATION : !t.wildcard && t.relation === r),
+              (r === ELLIPSIS_RELATION
+                ? t.wildcard || t.relation === undefined || t.relation === ELLIPSIS_RELATION
+                : !t.wildcard && t.relation === r),
           );
         } else {
           hit =
@@ -147,7 +162,9 @@ export function dependentRelations(schema: Schema, definition: string, permissio
     const m = schema.definitions.get(d)?.members.get(r);
     if (!m) return;
     if (m.kind === 'permission') visitExpr(d, m.expression);
-    else for (const t of m.allowedTypes) if (!t.wildcard && t.relation !== undefined && t.relation !== ELLIPSIS_RELATION) add(t.type, t.relation);
+    else
+      for (const t of m.allowedTypes)
+        if (!t.wildcard && t.relation !== undefined && t.relation !== ELLIPSIS_RELATION) add(t.type, t.relation);
   };
   found.set(key(definition, permission), { definition, relation: permission });
   visit(definition, permission);

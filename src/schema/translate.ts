@@ -133,7 +133,11 @@ function translateDefinition(
   flags: ReadonlySet<UseFlag>,
 ): Definition | undefined {
   if (!isValidTypeName(node.name)) {
-    report(`error in object definition ${node.name}: invalid NamespaceDefinition.Name: value does not match regex pattern "${pattern(TYPE_NAME_RE)}"`, node, node.name);
+    report(
+      `error in object definition ${node.name}: invalid NamespaceDefinition.Name: value does not match regex pattern "${pattern(TYPE_NAME_RE)}"`,
+      node,
+      node.name,
+    );
     return undefined;
   }
   const members = new Map<string, Relation | Permission>();
@@ -141,7 +145,11 @@ function translateDefinition(
   for (const m of expandPartials(node.members, partials, [], report, node.name)) {
     if (m.kind === 'partial_ref') continue;
     if (!isValidRelationName(m.name)) {
-      report(`error in relation ${m.name}: invalid Relation.Name: value does not match regex pattern "${pattern(RELATION_NAME_RE)}"`, m, node.name);
+      report(
+        `error in relation ${m.name}: invalid Relation.Name: value does not match regex pattern "${pattern(RELATION_NAME_RE)}"`,
+        m,
+        node.name,
+      );
       ok = false;
       continue;
     }
@@ -171,7 +179,14 @@ function translateDefinition(
         sourceMap.allowedTypes.set(at, t);
         return at;
       });
-      const rel: Relation = { kind: 'relation', name: m.name, definition: node.name, ...(comment !== undefined ? { comment } : {}), allowedTypes, position };
+      const rel: Relation = {
+        kind: 'relation',
+        name: m.name,
+        definition: node.name,
+        ...(comment !== undefined ? { comment } : {}),
+        allowedTypes,
+        position,
+      };
       sourceMap.members.set(rel, m);
       members.set(m.name, rel);
     } else {
@@ -256,7 +271,11 @@ export function translateExpr(node: ExprNode, sourceMap: SourceMap, report: (msg
       break;
     }
     case 'exclusion':
-      out = { kind: 'exclusion', base: translateExpr(node.left, sourceMap, report), subtract: translateExpr(node.right, sourceMap, report) };
+      out = {
+        kind: 'exclusion',
+        base: translateExpr(node.left, sourceMap, report),
+        subtract: translateExpr(node.right, sourceMap, report),
+      };
       break;
     case 'identifier':
       out = { kind: 'computed', name: node.name };
@@ -288,7 +307,10 @@ export function translateExpr(node: ExprNode, sourceMap: SourceMap, report: (msg
 
 function translateCaveat(node: CaveatNode, report: Report): PendingCaveat | undefined {
   if (!isValidCaveatName(node.name)) {
-    report(`error in caveat ${node.name}: invalid CaveatDefinition.Name: value does not match regex pattern "${pattern(CAVEAT_NAME_RE)}"`, node);
+    report(
+      `error in caveat ${node.name}: invalid CaveatDefinition.Name: value does not match regex pattern "${pattern(CAVEAT_NAME_RE)}"`,
+      node,
+    );
     return undefined;
   }
   const parameters = new Map<string, CaveatParameterType>();

@@ -130,13 +130,21 @@ export function typeCheck(input: TypeCheckInput): Diagnostic[] {
       const tspan = sourceMap.allowedTypes.get(t) ?? span;
       const src = sourceForAllowedType(t);
       if (seen.has(src)) {
-        report(`found duplicate allowed subject type \`${src}\` on relation \`${rel.name}\` under definition \`${def.name}\``, tspan, def.name);
+        report(
+          `found duplicate allowed subject type \`${src}\` on relation \`${rel.name}\` under definition \`${def.name}\``,
+          tspan,
+          def.name,
+        );
         return;
       }
       seen.add(src);
       const target = definitions.get(t.type);
       if (!target) {
-        report(`could not lookup definition \`${t.type}\` for relation \`${rel.name}\`: object definition \`${t.type}\` not found`, tspan, def.name);
+        report(
+          `could not lookup definition \`${t.type}\` for relation \`${rel.name}\`: object definition \`${t.type}\` not found`,
+          tspan,
+          def.name,
+        );
         return;
       }
       if (!t.wildcard && t.relation !== undefined && t.relation !== ELLIPSIS_RELATION) {

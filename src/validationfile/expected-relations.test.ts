@@ -1,7 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { InvalidArgumentError } from '../core/index.js';
-import { formatExpectedEntry, formatExpectedSubject, parseExpectedEntry, parseExpectedSubject, parseObjectAndRelation } from './expected-relations.js';
+import {
+  formatExpectedEntry,
+  formatExpectedSubject,
+  parseExpectedEntry,
+  parseExpectedSubject,
+  parseObjectAndRelation,
+} from './expected-relations.js';
 import type { ExpectedSubject } from './types.js';
 
 describe('expected relations grammar', () => {
@@ -32,7 +38,9 @@ describe('expected relations grammar', () => {
   });
 
   it('returns no subject when there is no bracketed part', () => {
-    expect(parseExpectedEntry('is <document:x#viewer>')).toEqual({ resources: [{ object: { type: 'document', id: 'x' }, relation: 'viewer' }] });
+    expect(parseExpectedEntry('is <document:x#viewer>')).toEqual({
+      resources: [{ object: { type: 'document', id: 'x' }, relation: 'viewer' }],
+    });
   });
 
   it('rejects malformed subjects and resources with SpiceDB-style messages', () => {
@@ -43,11 +51,17 @@ describe('expected relations grammar', () => {
   });
 
   it('prints entries as GenerateValidation does (sorted resources)', () => {
-    const s: ExpectedSubject = { subject: { type: 'user', id: '*' }, caveated: false, exceptions: [{ subject: { type: 'user', id: 'fred' }, caveated: true }] };
-    expect(formatExpectedEntry(s, [
-      { object: { type: 'document', id: 'b' }, relation: 'viewer' },
-      { object: { type: 'document', id: 'a' }, relation: 'viewer' },
-    ])).toBe('[user:* - {user:fred[...]}] is <document:a#viewer>/<document:b#viewer>');
+    const s: ExpectedSubject = {
+      subject: { type: 'user', id: '*' },
+      caveated: false,
+      exceptions: [{ subject: { type: 'user', id: 'fred' }, caveated: true }],
+    };
+    expect(
+      formatExpectedEntry(s, [
+        { object: { type: 'document', id: 'b' }, relation: 'viewer' },
+        { object: { type: 'document', id: 'a' }, relation: 'viewer' },
+      ]),
+    ).toBe('[user:* - {user:fred[...]}] is <document:a#viewer>/<document:b#viewer>');
   });
 
   it('round-trips print and parse', () => {
@@ -61,9 +75,14 @@ describe('expected relations grammar', () => {
     });
     const subject = fc.oneof(
       ref.map((r) => ({ ...r, exceptions: [] })),
-      fc.record({ caveated: fc.boolean(), exceptions: fc.array(ref, { maxLength: 3 }) }).map((w) => ({ subject: { type: 'user', id: '*' }, ...w })),
+      fc
+        .record({ caveated: fc.boolean(), exceptions: fc.array(ref, { maxLength: 3 }) })
+        .map((w) => ({ subject: { type: 'user', id: '*' }, ...w })),
     );
-    const onr = fc.record({ object: fc.record({ type: fc.constantFrom('document', 'folder'), id }), relation: fc.constantFrom('viewer', 'owner') });
+    const onr = fc.record({
+      object: fc.record({ type: fc.constantFrom('document', 'folder'), id }),
+      relation: fc.constantFrom('viewer', 'owner'),
+    });
     fc.assert(
       fc.property(subject, fc.array(onr, { minLength: 1, maxLength: 3 }), (s, resources) => {
         const printed = formatExpectedEntry(s, resources);

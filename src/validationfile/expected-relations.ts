@@ -26,7 +26,8 @@ export function parseObjectAndRelation(text: string): ObjectAndRelation {
   const relation = text.slice(hash + 1);
   if (!isValidTypeName(type)) throw new InvalidArgumentError(`could not parse ${text}: invalid type \`${type}\``);
   if (!isValidObjectId(id) || id === '*') throw new InvalidArgumentError(`could not parse ${text}: invalid object id \`${id}\``);
-  if (relation !== ELLIPSIS && !isValidRelationName(relation)) throw new InvalidArgumentError(`could not parse ${text}: invalid relation \`${relation}\``);
+  if (relation !== ELLIPSIS && !isValidRelationName(relation))
+    throw new InvalidArgumentError(`could not parse ${text}: invalid relation \`${relation}\``);
   return { object: { type, id }, relation };
 }
 

@@ -30,7 +30,9 @@ export async function loadValidationFile(path: string): Promise<ParseResult> {
   try {
     schemaText = await readFile(schemaPath, 'utf8');
   } catch (e) {
-    return { problems: [{ at: ref.at, kind: 'schema', message: `cannot read schema file ${JSON.stringify(ref.path)}: ${(e as Error).message}` }] };
+    return {
+      problems: [{ at: ref.at, kind: 'schema', message: `cannot read schema file ${JSON.stringify(ref.path)}: ${(e as Error).message}` }],
+    };
   }
   return { file: { ...file, schema: { text: schemaText, origin: { file: schemaPath, line: 1, column: 1 }, indent: 0 } }, problems: [] };
 }

@@ -71,7 +71,11 @@ describe('parseValidationFile', () => {
   it('reports a repeated relationship (identity ignores the caveat) at its line', () => {
     const text = 'relationships: |-\n  document:a#viewer@user:tom\n  document:a#viewer@user:tom[c]\n';
     expect(parseValidationFile(text, 'r.yaml').problems).toEqual([
-      { at: { file: 'r.yaml', line: 3, column: 3 }, kind: 'relationship', message: 'found repeated relationship `document:a#viewer@user:tom[c]`' },
+      {
+        at: { file: 'r.yaml', line: 3, column: 3 },
+        kind: 'relationship',
+        message: 'found repeated relationship `document:a#viewer@user:tom[c]`',
+      },
     ]);
   });
 
@@ -97,7 +101,9 @@ describe('parseValidationFile', () => {
 
   it('rejects schema and schemaFile together', () => {
     const { problems } = parseValidationFile('schema: "definition user {}"\nschemaFile: s.zed\n', 'x.yaml');
-    expect(problems).toEqual([{ at: { file: 'x.yaml', line: 2, column: 1 }, kind: 'yaml', message: 'only one of schema or schemaFile can be specified' }]);
+    expect(problems).toEqual([
+      { at: { file: 'x.yaml', line: 2, column: 1 }, kind: 'yaml', message: 'only one of schema or schemaFile can be specified' },
+    ]);
   });
 
   it('reports YAML syntax errors with their line', () => {
@@ -108,7 +114,10 @@ describe('parseValidationFile', () => {
   });
 
   it('accepts empty blocks (null, {}, [])', () => {
-    const { file, problems } = parseValidationFile('schema: "definition user {}"\nrelationships: ""\nassertions: null\nvalidation: {}\n', 'e.yaml');
+    const { file, problems } = parseValidationFile(
+      'schema: "definition user {}"\nrelationships: ""\nassertions: null\nvalidation: {}\n',
+      'e.yaml',
+    );
     expect(problems).toEqual([]);
     expect(file?.schema?.origin).toEqual({ file: 'e.yaml', line: 1, column: 9 });
     expect([file?.relationships, file?.assertions, file?.validation]).toEqual([[], [], []]);
@@ -124,8 +133,18 @@ describe('loadValidationFile', () => {
     await writeFile(join(dir, 'sub', 'escape.yaml'), 'schemaFile: ../s.zed\n');
     const ok = await loadValidationFile(join(dir, 'sub', 'ok.yaml'));
     expect(ok.problems).toEqual([]);
-    expect(ok.file?.schema).toEqual({ text: 'definition user {}\n', origin: { file: join(dir, 'sub', 's.zed'), line: 1, column: 1 }, indent: 0 });
+    expect(ok.file?.schema).toEqual({
+      text: 'definition user {}\n',
+      origin: { file: join(dir, 'sub', 's.zed'), line: 1, column: 1 },
+      indent: 0,
+    });
     const bad = await loadValidationFile(join(dir, 'sub', 'escape.yaml'));
-    expect(bad.problems).toEqual([{ at: { file: join(dir, 'sub', 'escape.yaml'), line: 1, column: 13 }, kind: 'schema', message: 'schema file "../s.zed" is not local' }]);
+    expect(bad.problems).toEqual([
+      {
+        at: { file: join(dir, 'sub', 'escape.yaml'), line: 1, column: 13 },
+        kind: 'schema',
+        message: 'schema file "../s.zed" is not local',
+      },
+    ]);
   });
 });

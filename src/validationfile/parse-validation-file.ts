@@ -200,7 +200,11 @@ class Parser {
   private assertions(value: Node | null, keyAt: SourceLocation): Assertion[] {
     if (this.isNull(value)) return [];
     if (!isMap(value)) {
-      this.problem(this.nodeAt(value, 0) ?? keyAt, 'assertion', '`assertions` must be a mapping with assertTrue, assertCaveated and assertFalse lists');
+      this.problem(
+        this.nodeAt(value, 0) ?? keyAt,
+        'assertion',
+        '`assertions` must be a mapping with assertTrue, assertCaveated and assertFalse lists',
+      );
       return [];
     }
     const out: Assertion[] = [];
@@ -263,7 +267,11 @@ class Parser {
   private validation(value: Node | null, keyAt: SourceLocation): ExpectedRelations[] {
     if (this.isNull(value)) return [];
     if (!isMap(value)) {
-      this.problem(this.nodeAt(value, 0) ?? keyAt, 'validation', '`validation` must be a mapping from `type:id#relation` to a list of expected subjects');
+      this.problem(
+        this.nodeAt(value, 0) ?? keyAt,
+        'validation',
+        '`validation` must be a mapping from `type:id#relation` to a list of expected subjects',
+      );
       return [];
     }
     const out: ExpectedRelations[] = [];
@@ -293,7 +301,12 @@ class Parser {
           }
           try {
             const parsed = parseExpectedEntry(item.value);
-            entries.push({ text: item.value, ...(parsed.subject ? { subject: parsed.subject } : {}), resources: parsed.resources, at: itemAt });
+            entries.push({
+              text: item.value,
+              ...(parsed.subject ? { subject: parsed.subject } : {}),
+              resources: parsed.resources,
+              at: itemAt,
+            });
           } catch (e) {
             this.problem(itemAt, 'validation', (e as Error).message);
           }

@@ -126,18 +126,35 @@ describe('runValidationFile', () => {
 
   it('reports a subject found but not listed at the key', async () => {
     const text = [...SCHEMA, 'relationships: |-', '  document:doc#viewer@user:tom', 'validation:', '  document:doc#view: []'].join('\n');
-    expect(await problemsOf(text)).toEqual(['v.yaml:14: For object and permission/relation `document:doc#view`, subject `user:tom` found but missing from specified']);
+    expect(await problemsOf(text)).toEqual([
+      'v.yaml:14: For object and permission/relation `document:doc#view`, subject `user:tom` found but missing from specified',
+    ]);
   });
 
   it('places schema errors on the file line and stops', async () => {
-    const text = ['schema: |-', '  definition user {}', '  definition document {', '    relation viewer: usr', '  }', 'assertions:', '  assertTrue:', '    - document:a#viewer@user:x'].join('\n');
+    const text = [
+      'schema: |-',
+      '  definition user {}',
+      '  definition document {',
+      '    relation viewer: usr',
+      '  }',
+      'assertions:',
+      '  assertTrue:',
+      '    - document:a#viewer@user:x',
+    ].join('\n');
     const problems = await problemsOf(text);
     expect(problems).toHaveLength(1);
     expect(problems[0]).toMatch(/^v\.yaml:4: error in schema: .*usr/);
   });
 
   it('names relationships the schema rejects', async () => {
-    const text = [...SCHEMA, 'relationships: |-', '  document:doc#viewer@user:tom', '  document:doc#banned@user:*', '  document:doc#view@user:tom'].join('\n');
+    const text = [
+      ...SCHEMA,
+      'relationships: |-',
+      '  document:doc#viewer@user:tom',
+      '  document:doc#banned@user:*',
+      '  document:doc#view@user:tom',
+    ].join('\n');
     expect(await problemsOf(text)).toEqual([
       'v.yaml:13: error in relationship `document:doc#banned@user:*`: subjects of type `user:*` are not allowed on relation `document#banned`',
       'v.yaml:14: error in relationship `document:doc#view@user:tom`: cannot write a relationship to permission `view` under definition `document`',

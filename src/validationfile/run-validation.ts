@@ -10,7 +10,16 @@ import type { Diagnostic } from '../core/index.js';
 import type { Consistency, ExpandedSubject, Permissionship } from '../engine/index.js';
 import { formatExpectedSubjectRef, formatObjectAndRelation, formatSubjectOnr } from './expected-relations.js';
 import { loadValidationFile } from './load-validation-file.js';
-import type { Assertion, AssertionKind, ExpectedRelations, RelationshipLine, SchemaSource, SourceLocation, ValidationFile, ValidationProblem } from './types.js';
+import type {
+  Assertion,
+  AssertionKind,
+  ExpectedRelations,
+  RelationshipLine,
+  SchemaSource,
+  SourceLocation,
+  ValidationFile,
+  ValidationProblem,
+} from './types.js';
 
 /** Dispatch depth of SpiceDB's development mode. */
 export const DEV_MAX_DEPTH = 25;
@@ -61,7 +70,11 @@ function schemaProblems(segments: readonly SchemaSegment[], e: SchemaParseError 
   if (e instanceof SchemaParseError) {
     return e.diagnostics
       .filter((d: Diagnostic) => d.severity === 'error')
-      .map((d) => ({ at: schemaLocation(segments, d.start.line, d.start.column), kind: 'schema' as const, message: `error in schema: ${d.message}` }));
+      .map((d) => ({
+        at: schemaLocation(segments, d.start.line, d.start.column),
+        kind: 'schema' as const,
+        message: `error in schema: ${d.message}`,
+      }));
   }
   const pos = e.position ?? { line: 1, column: 1 };
   return [{ at: schemaLocation(segments, pos.line, pos.column), kind: 'schema', message: `error in schema: ${e.message}` }];
@@ -180,13 +193,17 @@ export function compareExpected(expected: ExpectedRelations, found: readonly Exp
     const expectedOnrs = entry.resources.map(formatObjectAndRelation);
     const foundOnrs = got.parents;
     if (!sameSorted(expectedOnrs, foundOnrs)) {
-      fail(`found different relationships for subject \`${key}\`: Specified: \`${wrapSorted(expectedOnrs).join('/')}\`, Computed: \`${wrapSorted(foundOnrs).join('/')}\``);
+      fail(
+        `found different relationships for subject \`${key}\`: Specified: \`${wrapSorted(expectedOnrs).join('/')}\`, Computed: \`${wrapSorted(foundOnrs).join('/')}\``,
+      );
     }
     if (got.subject.id === '*') {
       const wantEx = want.exceptions.map(formatExpectedSubjectRef);
       const gotEx = got.excluded.map(formatExpectedSubjectRef);
       if (!sameSorted(wantEx, gotEx)) {
-        fail(`found different excluded subjects for subject \`${key}\`: Specified: \`${wrapSorted(wantEx).join(', ')}\`, Computed: \`${wrapSorted(gotEx).join(', ')}\``);
+        fail(
+          `found different excluded subjects for subject \`${key}\`: Specified: \`${wrapSorted(wantEx).join(', ')}\`, Computed: \`${wrapSorted(gotEx).join(', ')}\``,
+        );
       }
     } else if (want.exceptions.length > 0) {
       fail('found unexpected excluded subjects');
@@ -196,7 +213,11 @@ export function compareExpected(expected: ExpectedRelations, found: readonly Exp
   for (const f of found) {
     const key = formatSubjectOnr(f.subject);
     if (!encountered.has(key)) {
-      problems.push({ at: expected.at, kind: 'validation', message: `For object and permission/relation \`${onr}\`, subject \`${key}\` found but missing from specified` });
+      problems.push({
+        at: expected.at,
+        kind: 'validation',
+        message: `For object and permission/relation \`${onr}\`, subject \`${key}\` found but missing from specified`,
+      });
     }
   }
   return problems;
@@ -210,7 +231,11 @@ export async function runExpectedRelations(trellis: Trellis, validation: readonl
       found = await trellis.expandSubjects(expected.key.object, expected.key.relation, FULLY_CONSISTENT);
     } catch (e) {
       if (!isTrellisError(e)) throw e;
-      problems.push({ at: expected.at, kind: 'validation', message: `error expanding \`${formatObjectAndRelation(expected.key)}\`: ${e.message}` });
+      problems.push({
+        at: expected.at,
+        kind: 'validation',
+        message: `error expanding \`${formatObjectAndRelation(expected.key)}\`: ${e.message}`,
+      });
       continue;
     }
     problems.push(...compareExpected(expected, found));
@@ -220,7 +245,12 @@ export async function runExpectedRelations(trellis: Trellis, validation: readonl
 
 /** Runs one parsed file in a fresh store. */
 export async function runValidationFile(file: ValidationFile, options: RunOptions = {}): Promise<ValidationProblem[]> {
-  const trellis = await Trellis.open({ datastore: options.datastore ?? 'memory', quantizationMs: 0, gcIntervalMs: 0, maxDepth: options.maxDepth ?? DEV_MAX_DEPTH });
+  const trellis = await Trellis.open({
+    datastore: options.datastore ?? 'memory',
+    quantizationMs: 0,
+    gcIntervalMs: 0,
+    maxDepth: options.maxDepth ?? DEV_MAX_DEPTH,
+  });
   try {
     const loadProblems = await populateFromFiles(trellis, [file]);
     if (loadProblems.length > 0) return loadProblems;
@@ -236,11 +266,16 @@ export async function validateFile(path: string, options: RunOptions = {}): Prom
   const file = parsed.file;
   if (!file) return { path, problems: parsed.problems, relationships: 0, assertions: 0, validations: 0 };
   const problems = await runValidationFile(file, options);
-  return { path, problems, relationships: file.relationships.length, assertions: file.assertions.length, validations: file.validation.length };
+  return {
+    path,
+    problems,
+    relationships: file.relationships.length,
+    assertions: file.assertions.length,
+    validations: file.validation.length,
+  };
 }
 
 /** `FILE:LINE: message`, the one-line form `trellis validate` prints. */
 export function formatProblem(p: ValidationProblem): string {
   return `${p.at.file}:${p.at.line}: ${p.message}`;
 }
-

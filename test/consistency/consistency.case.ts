@@ -120,13 +120,21 @@ export async function runConsistency(trellis: Trellis, file: ValidationFile): Pr
     const noCtx = await lookupAll(trellis, r.resource.type, r.relation, r.subject, 0, undefined);
     const plain = noCtx.get(r.resource.id) ?? 'no_permission';
     const allowed: Permissionship[] = a.context
-      ? want === 'no_permission' ? ['no_permission', 'conditional_permission'] : [want, 'conditional_permission']
+      ? want === 'no_permission'
+        ? ['no_permission', 'conditional_permission']
+        : [want, 'conditional_permission']
       : [want];
-    if (!allowed.includes(plain)) fail(`assertion ${a.text}: lookup resources without context gave ${plain}, expected one of ${allowed.join('/')}`);
+    if (!allowed.includes(plain))
+      fail(`assertion ${a.text}: lookup resources without context gave ${plain}, expected one of ${allowed.join('/')}`);
   }
   if (file.assertions.length > 0) {
     const bulk = await trellis.checkBulk({
-      items: file.assertions.map((a) => ({ resource: a.relationship.resource, permission: a.relationship.relation, subject: a.relationship.subject, ...(a.context ? { context: a.context } : {}) })),
+      items: file.assertions.map((a) => ({
+        resource: a.relationship.resource,
+        permission: a.relationship.relation,
+        subject: a.relationship.subject,
+        ...(a.context ? { context: a.context } : {}),
+      })),
       consistency: FULL,
     });
     file.assertions.forEach((a, i) => {
@@ -164,7 +172,9 @@ export async function runConsistency(trellis: Trellis, file: ValidationFile): Pr
         const sk = formatSubject(s);
         const c = concrete.get(sk);
         if (p === 'has_permission') {
-          const viaWildcard = s.relation === undefined && wildcards.some((w) => w.subject.type === s.type && !w.excluded.some((x) => x.subject.id === s.id && !x.caveated));
+          const viaWildcard =
+            s.relation === undefined &&
+            wildcards.some((w) => w.subject.type === s.type && !w.excluded.some((x) => x.subject.id === s.id && !x.caveated));
           if (!c && !viaWildcard) fail(`expansion of ${objKey(o)}#${rel} lacks accessible subject ${sk}`);
         }
         if (c && !c.caveated && p !== 'has_permission' && !wildcards.some((w) => w.subject.type === s.type)) {
@@ -199,7 +209,10 @@ export async function runConsistency(trellis: Trellis, file: ValidationFile): Pr
           if (a !== b) fail(`lookup resources ${type}#${rel}@${formatSubject(s)} (page ${pageSize}) gave ${a}, check gave ${b}`);
           if (pageSize === 0) fingerprint.push(`lr ${type}#${rel}@${formatSubject(s)}=${a}`);
         }
-        const bulk = await trellis.checkBulk({ items: ofType.map((o) => ({ resource: o, permission: rel, subject: s })), consistency: FULL });
+        const bulk = await trellis.checkBulk({
+          items: ofType.map((o) => ({ resource: o, permission: rel, subject: s })),
+          consistency: FULL,
+        });
         ofType.forEach((o, i) => {
           const item = bulk.results[i];
           const want = access.get(key(o, rel, s));
@@ -213,14 +226,25 @@ export async function runConsistency(trellis: Trellis, file: ValidationFile): Pr
   // 7. Lookup subjects agrees with check for every defined subject of each (type, relation).
   const reachable = reachableKinds(schema);
   const subjectKinds = new Map<string, { type: string; relation?: string }>();
-  for (const s of subjects.values()) subjectKinds.set(`${s.type}#${s.relation ?? '...'}`, s.relation === undefined ? { type: s.type } : { type: s.type, relation: s.relation });
+  for (const s of subjects.values())
+    subjectKinds.set(
+      `${s.type}#${s.relation ?? '...'}`,
+      s.relation === undefined ? { type: s.type } : { type: s.type, relation: s.relation },
+    );
   for (const o of objects.values()) {
     for (const rel of members(o.type)) {
       for (const kind of subjectKinds.values()) {
         let results: LookupSubjectsResult[];
         try {
           results = [];
-          for await (const r of trellis.lookupSubjects({ resource: o, permission: rel, subjectType: kind.type, ...(kind.relation ? { subjectRelation: kind.relation } : {}), consistency: FULL })) results.push(r);
+          for await (const r of trellis.lookupSubjects({
+            resource: o,
+            permission: rel,
+            subjectType: kind.type,
+            ...(kind.relation ? { subjectRelation: kind.relation } : {}),
+            consistency: FULL,
+          }))
+            results.push(r);
         } catch (e) {
           fail(`lookup subjects ${objKey(o)}#${rel} ${kind.type}#${kind.relation ?? '...'} threw ${errMessage(e)}`);
           continue;
@@ -235,14 +259,18 @@ export async function runConsistency(trellis: Trellis, file: ValidationFile): Pr
         if (results.length > 0 && !reachable(o.type, rel).has(`${kind.type}#${kind.relation ?? '...'}`)) {
           fail(`lookup subjects ${objKey(o)}#${rel} found ${kind.type}#${kind.relation ?? '...'} subjects, which the schema cannot reach`);
         }
-        fingerprint.push(`ls ${objKey(o)}#${rel}@${kind.type}#${kind.relation ?? '...'}=${JSON.stringify([...concrete].sort())}${wildcard ? ` *=${wildcard.subject.permissionship}-${JSON.stringify(wildcard.excluded.map((x) => `${x.id}:${x.permissionship}`).sort())}` : ''}`);
+        fingerprint.push(
+          `ls ${objKey(o)}#${rel}@${kind.type}#${kind.relation ?? '...'}=${JSON.stringify([...concrete].sort())}${wildcard ? ` *=${wildcard.subject.permissionship}-${JSON.stringify(wildcard.excluded.map((x) => `${x.id}:${x.permissionship}`).sort())}` : ''}`,
+        );
         // Excluded subjects of a wildcard must not check as allowed.
         if (wildcard) {
           for (const x of wildcard.excluded) {
             const sub: SubjectRef = { type: kind.type, id: x.id, ...(kind.relation ? { relation: kind.relation } : {}) };
             const p = await trellis.check({ resource: o, permission: rel, subject: sub, consistency: FULL });
-            const conditional = wildcard.subject.permissionship === 'conditional_permission' || x.permissionship === 'conditional_permission';
-            const ok = p.permissionship === 'no_permission' || (conditional && p.permissionship === 'conditional_permission') || concrete.has(x.id);
+            const conditional =
+              wildcard.subject.permissionship === 'conditional_permission' || x.permissionship === 'conditional_permission';
+            const ok =
+              p.permissionship === 'no_permission' || (conditional && p.permissionship === 'conditional_permission') || concrete.has(x.id);
             if (!ok) fail(`lookup subjects ${objKey(o)}#${rel}: excluded ${formatSubject(sub)} checks as ${p.permissionship}`);
           }
         }
@@ -252,7 +280,10 @@ export async function runConsistency(trellis: Trellis, file: ValidationFile): Pr
           if (subjects.has(formatSubject(sub))) continue; // compared below
           const c = await trellis.check({ resource: o, permission: rel, subject: sub, consistency: FULL });
           const got = lsPermissionship(concrete, wildcard, id);
-          if (c.permissionship !== got) fail(`lookup subjects ${objKey(o)}#${rel} returns ${formatSubject(sub)} as ${p} (${got} overall), check gives ${c.permissionship}`);
+          if (c.permissionship !== got)
+            fail(
+              `lookup subjects ${objKey(o)}#${rel} returns ${formatSubject(sub)} as ${p} (${got} overall), check gives ${c.permissionship}`,
+            );
         }
         for (const s of subjects.values()) {
           if (s.type !== kind.type || s.relation !== kind.relation) continue;
@@ -277,7 +308,8 @@ export async function runConsistency(trellis: Trellis, file: ValidationFile): Pr
  */
 function reachableKinds(schema: Schema): (type: string, member: string) => Set<string> {
   const sets = new Map<string, Set<string>>();
-  for (const [type, def] of schema.definitions) for (const name of def.members.keys()) sets.set(`${type}#${name}`, new Set([`${type}#${name}`]));
+  for (const [type, def] of schema.definitions)
+    for (const name of def.members.keys()) sets.set(`${type}#${name}`, new Set([`${type}#${name}`]));
   const of = (type: string, member: string): Set<string> => sets.get(`${type}#${member}`) ?? new Set();
   // A fixpoint over all members at once, so recursive schemas converge.
   for (let round = 0, changed = true; changed && round < 1000; round++) {
@@ -338,14 +370,25 @@ function lsPermissionship(concrete: Map<string, Permissionship>, wildcard: Looku
   let p: Permissionship = concrete.get(id) ?? 'no_permission';
   if (wildcard) {
     const ex = wildcard.excluded.find((x) => x.id === id);
-    const viaWildcard: Permissionship = !ex ? wildcard.subject.permissionship : ex.permissionship === 'has_permission' ? 'no_permission' : 'conditional_permission';
+    const viaWildcard: Permissionship = !ex
+      ? wildcard.subject.permissionship
+      : ex.permissionship === 'has_permission'
+        ? 'no_permission'
+        : 'conditional_permission';
     p = maxP(p, viaWildcard);
   }
   return p;
 }
 
 /** All lookup-resources results, following cursors when `pageSize` > 0; conditional and duplicate results merged. */
-export async function lookupAll(trellis: Trellis, type: string, permission: string, subject: SubjectRef, pageSize: number, context: JsonObject | undefined): Promise<Map<string, Permissionship>> {
+export async function lookupAll(
+  trellis: Trellis,
+  type: string,
+  permission: string,
+  subject: SubjectRef,
+  pageSize: number,
+  context: JsonObject | undefined,
+): Promise<Map<string, Permissionship>> {
   const out = new Map<string, Permissionship>();
   let cursor: string | undefined;
   for (let page = 0; page < 10_000; page++) {

@@ -11,7 +11,13 @@ import { allValidationFiles } from './files.js';
 async function consistencyOf(path: string, datastore: string, cache: boolean) {
   const { file, problems } = await loadValidationFile(path);
   expect(problems).toEqual([]);
-  const trellis = await Trellis.open({ datastore, quantizationMs: 0, gcIntervalMs: 0, maxDepth: DEV_MAX_DEPTH, ...(cache ? {} : { cache: false }) });
+  const trellis = await Trellis.open({
+    datastore,
+    quantizationMs: 0,
+    gcIntervalMs: 0,
+    maxDepth: DEV_MAX_DEPTH,
+    ...(cache ? {} : { cache: false }),
+  });
   try {
     expect(await populateFromFiles(trellis, [file!])).toEqual([]);
     return await runConsistency(trellis, file!);

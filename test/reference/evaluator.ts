@@ -13,7 +13,8 @@
 import type { JsonObject, ObjectRef, Relationship, SubjectRef } from '../../src/core/index.js';
 import type { PermissionExpr, Schema } from '../../src/schema/index.js';
 
-export type RefValue = { readonly kind: 'true' } | { readonly kind: 'false' } | { readonly kind: 'partial'; readonly missing: readonly string[] };
+export type RefValue =
+  { readonly kind: 'true' } | { readonly kind: 'false' } | { readonly kind: 'partial'; readonly missing: readonly string[] };
 
 const T: RefValue = { kind: 'true' };
 const F: RefValue = { kind: 'false' };
@@ -90,15 +91,22 @@ export class ReferenceEvaluator {
       case 'computed':
         return this.eval(resource, e.name, subject, path);
       case 'union':
-        return combine('or', e.children.map((c) => this.expr(resource, c, subject, path)));
+        return combine(
+          'or',
+          e.children.map((c) => this.expr(resource, c, subject, path)),
+        );
       case 'intersection':
-        return combine('and', e.children.map((c) => this.expr(resource, c, subject, path)));
+        return combine(
+          'and',
+          e.children.map((c) => this.expr(resource, c, subject, path)),
+        );
       case 'exclusion':
         return combine('and', [this.expr(resource, e.base, subject, path), not(this.expr(resource, e.subtract, subject, path))]);
       case 'arrow': {
         const values: RefValue[] = [];
         for (const r of this.relationships) {
-          if (r.resource.type !== resource.type || r.resource.id !== resource.id || r.relation !== e.tupleset || r.subject.id === '*') continue;
+          if (r.resource.type !== resource.type || r.resource.id !== resource.id || r.relation !== e.tupleset || r.subject.id === '*')
+            continue;
           const target = { type: r.subject.type, id: r.subject.id };
           const has = this.schema.definitions.get(target.type)?.members.has(e.computed) === true;
           values.push(combine('and', [this.caveatOf(r), has ? this.eval(target, e.computed, subject, path) : F]));

@@ -1,7 +1,16 @@
 /** fast-check generators of valid compiled schemas (in canonical form) for round-trip properties. */
 import fc from 'fast-check';
 import type { CaveatParameterType } from '../../src/caveats/index.js';
-import type { AllowedType, CaveatDefinition, Definition, Permission, PermissionExpr, Relation, Schema, UseFlag } from '../../src/schema/index.js';
+import type {
+  AllowedType,
+  CaveatDefinition,
+  Definition,
+  Permission,
+  PermissionExpr,
+  Relation,
+  Schema,
+  UseFlag,
+} from '../../src/schema/index.js';
 
 const DEF_NAMES = ['user', 'group', 'document', 'folder', 'org/team'] as const;
 const RELATIONS = ['member', 'viewer', 'editor', 'parent'] as const;
@@ -55,15 +64,13 @@ function exprArb(members: readonly string[], arrows: readonly string[], depth: n
   if (members.length > 0) leaves.push(fc.constantFrom(...members).map((name): PermissionExpr => ({ kind: 'computed', name })));
   if (arrows.length > 0) {
     leaves.push(
-      fc.tuple(fc.constantFrom(...arrows), fc.constantFrom('arrow', 'any', 'all')).map(
-        ([computed, fn]): PermissionExpr => ({
-          kind: 'arrow',
-          tupleset: 'parent',
-          computed,
-          mode: fn === 'all' ? 'all' : 'any',
-          ...(fn === 'any' ? { explicitAny: true as const } : {}),
-        }),
-      ),
+      fc.tuple(fc.constantFrom(...arrows), fc.constantFrom('arrow', 'any', 'all')).map(([computed, fn]): PermissionExpr => ({
+        kind: 'arrow',
+        tupleset: 'parent',
+        computed,
+        mode: fn === 'all' ? 'all' : 'any',
+        ...(fn === 'any' ? { explicitAny: true as const } : {}),
+      })),
     );
   }
   const leaf = fc.oneof(...leaves);
@@ -93,7 +100,11 @@ export const schemaArb: fc.Arbitrary<Schema> = shapeArb.chain((shape) => {
     }
     if (relation !== 'parent') base.push(fc.constantFrom(...defNames).map((type) => ({ type, relation: '...', wildcard: false })));
     return fc
-      .tuple(fc.oneof(...base), fc.option(fc.constantFrom(...(caveatNames.length ? caveatNames : ['none'])), { nil: undefined }), fc.boolean())
+      .tuple(
+        fc.oneof(...base),
+        fc.option(fc.constantFrom(...(caveatNames.length ? caveatNames : ['none'])), { nil: undefined }),
+        fc.boolean(),
+      )
       .map(([b, caveat, exp]) => ({
         ...b,
         ...(caveat !== undefined && caveatNames.length > 0 ? { caveat } : {}),
@@ -105,22 +116,39 @@ export const schemaArb: fc.Arbitrary<Schema> = shapeArb.chain((shape) => {
     const arrowTargets = d.relations.includes('parent') ? [...RELATIONS, ...PERMISSIONS] : [];
     const rels = d.relations.map((name) =>
       fc
-        .tuple(fc.uniqueArray(allowedArb(name), { minLength: 1, maxLength: 3, selector: (t) => JSON.stringify([t.type, t.relation === '...' ? undefined : t.relation, t.wildcard, t.caveat, t.expiration]) }), COMMENTS)
-        .map(([allowedTypes, comment]): Relation => ({ kind: 'relation', name, definition: d.name, ...(comment ? { comment } : {}), allowedTypes })),
+        .tuple(
+          fc.uniqueArray(allowedArb(name), {
+            minLength: 1,
+            maxLength: 3,
+            selector: (t) => JSON.stringify([t.type, t.relation === '...' ? undefined : t.relation, t.wildcard, t.caveat, t.expiration]),
+          }),
+          COMMENTS,
+        )
+        .map(([allowedTypes, comment]): Relation => ({
+          kind: 'relation',
+          name,
+          definition: d.name,
+          ...(comment ? { comment } : {}),
+          allowedTypes,
+        })),
     );
     const perms = d.permissions.map((name) =>
       fc
         .tuple(exprArb(members, arrowTargets, 2), COMMENTS)
-        .map(([expression, comment]): Permission => ({ kind: 'permission', name, definition: d.name, ...(comment ? { comment } : {}), expression })),
+        .map(([expression, comment]): Permission => ({
+          kind: 'permission',
+          name,
+          definition: d.name,
+          ...(comment ? { comment } : {}),
+          expression,
+        })),
     );
-    return fc.tuple(...rels, ...perms).map(
-      (ms): Definition => ({
-        kind: 'definition',
-        name: d.name,
-        ...(d.comment ? { comment: d.comment } : {}),
-        members: new Map(ms.map((m) => [m.name, m])),
-      }),
-    );
+    return fc.tuple(...rels, ...perms).map((ms): Definition => ({
+      kind: 'definition',
+      name: d.name,
+      ...(d.comment ? { comment: d.comment } : {}),
+      members: new Map(ms.map((m) => [m.name, m])),
+    }));
   });
   return fc.tuple(...defArbs).map((defs): Schema => {
     const caveats = new Map<string, CaveatDefinition>();
@@ -139,7 +167,9 @@ export const schemaArb: fc.Arbitrary<Schema> = shapeArb.chain((shape) => {
       });
     }
     // The canonical print declares only the flags something uses.
-    const usesExpiration = defs.some((d) => [...d.members.values()].some((m) => m.kind === 'relation' && m.allowedTypes.some((t) => t.expiration)));
+    const usesExpiration = defs.some((d) =>
+      [...d.members.values()].some((m) => m.kind === 'relation' && m.allowedTypes.some((t) => t.expiration)),
+    );
     const flags = new Set<UseFlag>(usesExpiration ? ['expiration'] : []);
     return { definitions: new Map(defs.map((d) => [d.name, d])), caveats, flags };
   });

@@ -27,7 +27,9 @@ function dumpTop(item: TopLevelNode, lines: string[], indent: string): void {
       lines.push(`${indent}caveat ${item.name} ${at(item)}`);
       comments(item.comments, lines, `${indent}  `);
       for (const p of item.params) lines.push(`${indent}  param ${p.name} ${typeText(p.type)} ${at(p)}`);
-      lines.push(`${indent}  expression ${JSON.stringify(item.expression.trim())} @${item.expressionStart.line}:${item.expressionStart.column}`);
+      lines.push(
+        `${indent}  expression ${JSON.stringify(item.expression.trim())} @${item.expressionStart.line}:${item.expressionStart.column}`,
+      );
       return;
     case 'definition':
     case 'partial':

@@ -16,8 +16,12 @@ function schemaOf(path: string): string {
 }
 
 const files = [
-  ...readdirSync(CONFORMANCE).filter((f) => f.endsWith('.yaml')).map((f) => join(CONFORMANCE, f)),
-  ...readdirSync(EXAMPLES).filter((f) => f.endsWith('.yaml')).map((f) => join(EXAMPLES, f)),
+  ...readdirSync(CONFORMANCE)
+    .filter((f) => f.endsWith('.yaml'))
+    .map((f) => join(CONFORMANCE, f)),
+  ...readdirSync(EXAMPLES)
+    .filter((f) => f.endsWith('.yaml'))
+    .map((f) => join(EXAMPLES, f)),
 ];
 
 describe('conformance and example schemas', () => {

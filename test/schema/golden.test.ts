@@ -28,7 +28,9 @@ export function goldenOutput(name: string, text: string): string {
   return `${out.join('\n')}\n`;
 }
 
-const files = readdirSync(dir).filter((f) => f.endsWith('.zed')).sort();
+const files = readdirSync(dir)
+  .filter((f) => f.endsWith('.zed'))
+  .sort();
 
 describe('schema golden files', () => {
   it('has a broad set of cases', () => {

@@ -27,14 +27,18 @@ describe('read/export cursors', () => {
   it('refuse another call, garbage, and tampering', () => {
     const rel: Relationship = { resource: { type: 'doc', id: 'a' }, relation: 'viewer', subject: { type: 'user', id: 'u' } };
     const token = encodeCursor(3, callHash('read', { a: 1 }), rel);
-    expect(() => decodeCursor(token, callHash('read', { a: 2 }))).toThrow(new InvalidCursorError('the cursor was issued for a different request'));
+    expect(() => decodeCursor(token, callHash('read', { a: 2 }))).toThrow(
+      new InvalidCursorError('the cursor was issued for a different request'),
+    );
     expect(() => decodeCursor('not a cursor', 'x')).toThrow(new InvalidCursorError('the cursor could not be decoded'));
     const forged = Buffer.from(JSON.stringify({ v: 1, r: 0, h: 'x', a: 'doc:a#viewer@user:u' })).toString('base64url');
     expect(() => decodeCursor(forged, 'x')).toThrow(InvalidCursorError);
   });
 
   it('hash parameters independently of key order', () => {
-    expect(callHash('read', { filter: { resourceType: 'd', relation: 'v' }, limit: 2 })).toBe(callHash('read', { limit: 2, filter: { relation: 'v', resourceType: 'd' } }));
+    expect(callHash('read', { filter: { resourceType: 'd', relation: 'v' }, limit: 2 })).toBe(
+      callHash('read', { limit: 2, filter: { relation: 'v', resourceType: 'd' } }),
+    );
     expect(callHash('read', { limit: 2 })).not.toBe(callHash('export', { limit: 2 }));
   });
 });

@@ -51,19 +51,26 @@ afterAll(async () => {
 describe('matchesFilter', () => {
   it('agrees with the store query for every filter', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.uniqueArray(relationship, { maxLength: 25, selector: relationshipKey }), fc.array(filter, { minLength: 1, maxLength: 5 }), async (rels, filters) => {
-        await store.write(async (tx) => {
-          await tx.deleteByFilter({ resourceType: 'doc' });
-          await tx.deleteByFilter({ resourceType: 'folder' });
-          await tx.apply(rels.map((relationship) => ({ operation: 'touch', relationship })));
-        });
-        const reader = store.reader(await store.headRevision());
-        for (const f of filters) {
-          const fromStore = (await reader.query(f)).map(formatRelationship).sort();
-          const local = rels.filter((r) => matchesFilter(r, f)).map(formatRelationship).sort();
-          expect(local, JSON.stringify(f)).toEqual(fromStore);
-        }
-      }),
+      fc.asyncProperty(
+        fc.uniqueArray(relationship, { maxLength: 25, selector: relationshipKey }),
+        fc.array(filter, { minLength: 1, maxLength: 5 }),
+        async (rels, filters) => {
+          await store.write(async (tx) => {
+            await tx.deleteByFilter({ resourceType: 'doc' });
+            await tx.deleteByFilter({ resourceType: 'folder' });
+            await tx.apply(rels.map((relationship) => ({ operation: 'touch', relationship })));
+          });
+          const reader = store.reader(await store.headRevision());
+          for (const f of filters) {
+            const fromStore = (await reader.query(f)).map(formatRelationship).sort();
+            const local = rels
+              .filter((r) => matchesFilter(r, f))
+              .map(formatRelationship)
+              .sort();
+            expect(local, JSON.stringify(f)).toEqual(fromStore);
+          }
+        },
+      ),
       { numRuns: 60 },
     );
   });

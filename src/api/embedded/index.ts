@@ -15,6 +15,14 @@ export { DEFAULT_LIMITS } from './limits.js';
 export type { Limits } from './limits.js';
 export type { ObjectInput, RelationshipInput, SubjectInput } from './inputs.js';
 export type { ExportOptions, ExportPage, ReadOptions, ReadResult } from './read-path.js';
-export type { DeleteRelationshipsOptions, DeleteRelationshipsResult, ImportItem, ImportResult, ImportSource, WriteRequest, WriteResult } from './write-path.js';
+export type {
+  DeleteRelationshipsOptions,
+  DeleteRelationshipsResult,
+  ImportItem,
+  ImportResult,
+  ImportSource,
+  WriteRequest,
+  WriteResult,
+} from './write-path.js';
 export type { WatchEvent, WatchOptions, WatchUpdate } from './watch.js';
 export { matchesFilter } from './filter-match.js';

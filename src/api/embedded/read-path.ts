@@ -47,14 +47,23 @@ function checkLimit(value: number | undefined, max: number, field: string): numb
   return n;
 }
 
-async function startingPoint(ctx: FacadeContext, cursor: string | undefined, hash: string, consistency: Consistency | undefined): Promise<{ revision: Revision; after?: Relationship }> {
+async function startingPoint(
+  ctx: FacadeContext,
+  cursor: string | undefined,
+  hash: string,
+  consistency: Consistency | undefined,
+): Promise<{ revision: Revision; after?: Relationship }> {
   if (cursor === undefined || cursor === '') return { revision: await ctx.resolveRevision(consistency) };
   const decoded = decodeCursor(cursor, hash);
   await ctx.store.checkRevision(decoded.revision);
   return decoded;
 }
 
-export async function* readRelationships(ctx: FacadeContext, filter: RelationshipFilter, options: ReadOptions = {}): AsyncGenerator<ReadResult> {
+export async function* readRelationships(
+  ctx: FacadeContext,
+  filter: RelationshipFilter,
+  options: ReadOptions = {},
+): AsyncGenerator<ReadResult> {
   const limit = checkLimit(options.limit, ctx.limits.maxReadLimit, 'optional_limit');
   const hash = callHash('read', { filter, limit });
   const start = await startingPoint(ctx, options.cursor, hash, options.consistency);

@@ -22,7 +22,8 @@ const fakeCaveat: CompiledCaveat = {
   expression: 'somecondition == 42',
   evaluate(context: JsonObject) {
     const v = context['somecondition'];
-    if (v !== undefined && typeof v !== 'number') throw new CaveatParameterTypeError('some_caveat', 'somecondition', 'a `somecondition` value must be an int');
+    if (v !== undefined && typeof v !== 'number')
+      throw new CaveatParameterTypeError('some_caveat', 'somecondition', 'a `somecondition` value must be an int');
     return v === undefined ? { kind: 'partial', missing: ['somecondition'] } : v === 42 ? { kind: 'true' } : { kind: 'false' };
   },
 };
@@ -48,9 +49,19 @@ const doc: Definition = {
     ['view', { kind: 'permission', name: 'view', definition: 'doc', expression: { kind: 'computed', name: 'viewer' } }],
   ]),
 };
-const caveatDef: CaveatDefinition = { kind: 'caveat', name: 'some_caveat', parameters: fakeCaveat.parameters, expression: fakeCaveat.expression, compiled: fakeCaveat };
+const caveatDef: CaveatDefinition = {
+  kind: 'caveat',
+  name: 'some_caveat',
+  parameters: fakeCaveat.parameters,
+  expression: fakeCaveat.expression,
+  compiled: fakeCaveat,
+};
 const schema: Schema = {
-  definitions: new Map([['user', user], ['group', group], ['doc', doc]]),
+  definitions: new Map([
+    ['user', user],
+    ['group', group],
+    ['doc', doc],
+  ]),
   caveats: new Map([['some_caveat', caveatDef]]),
   flags: new Set(['expiration']),
 };
@@ -59,7 +70,13 @@ const write = (text: string) => validateRelationshipUpdate(schema, parseRelation
 
 describe('validateRelationshipUpdate', () => {
   it('accepts relationships the schema allows', () => {
-    for (const t of ['doc:a#viewer@user:tom', 'doc:a#viewer@group:eng#member', 'doc:a#banned@user:*', 'doc:a#viewer@user:x[some_caveat:{"somecondition":1}]', 'doc:a#expiring@user:x[expiration:2300-01-01T00:00:00Z]']) {
+    for (const t of [
+      'doc:a#viewer@user:tom',
+      'doc:a#viewer@group:eng#member',
+      'doc:a#banned@user:*',
+      'doc:a#viewer@user:x[some_caveat:{"somecondition":1}]',
+      'doc:a#expiring@user:x[expiration:2300-01-01T00:00:00Z]',
+    ]) {
       expect(() => write(t), t).not.toThrow();
     }
   });
@@ -79,8 +96,14 @@ describe('validateRelationshipUpdate', () => {
       ['doc:a#banned@user:tom', 'subjects of type `user` are not allowed on relation `doc#banned`'],
       ['doc:a#viewer@group:eng', 'subjects of type `group` are not allowed on relation `doc#viewer`'],
       ['doc:a#banned@user:*[some_caveat]', 'subjects of type `user:* with some_caveat` are not allowed on relation `doc#banned`'],
-      ['doc:a#viewer@user:x[expiration:2300-01-01T00:00:00Z]', 'subjects of type `user with expiration` are not allowed on relation `doc#viewer`'],
-      ['doc:a#viewer@user:x[other][expiration:2300-01-01T00:00:00Z]', 'subjects of type `user with other and expiration` are not allowed on relation `doc#viewer`'],
+      [
+        'doc:a#viewer@user:x[expiration:2300-01-01T00:00:00Z]',
+        'subjects of type `user with expiration` are not allowed on relation `doc#viewer`',
+      ],
+      [
+        'doc:a#viewer@user:x[other][expiration:2300-01-01T00:00:00Z]',
+        'subjects of type `user with other and expiration` are not allowed on relation `doc#viewer`',
+      ],
       ['doc:a#expiring@user:x', 'subjects of type `user` are not allowed on relation `doc#expiring`'],
     ];
     for (const [t, message] of cases) {
@@ -101,7 +124,9 @@ describe('validateRelationshipUpdate', () => {
   });
 
   it('type-checks stored caveat context', () => {
-    expect(() => write('doc:a#viewer@user:x[some_caveat:{"nope":1}]')).toThrow(new CaveatParameterTypeError('some_caveat', 'nope', 'unknown parameter `nope`'));
+    expect(() => write('doc:a#viewer@user:x[some_caveat:{"nope":1}]')).toThrow(
+      new CaveatParameterTypeError('some_caveat', 'nope', 'unknown parameter `nope`'),
+    );
     expect(() => write('doc:a#viewer@user:x[some_caveat:{"somecondition":"x"}]')).toThrow(CaveatParameterTypeError);
   });
 
@@ -118,13 +143,17 @@ describe('validateFilter and validatePreconditions', () => {
     expect(() => validateFilter(schema, { resourceType: 'doc', resourceIds: ['a'], resourceIdPrefix: 'a' })).toThrow(InvalidFilterError);
     expect(() => validateFilter(schema, { resourceType: 'nope' })).toThrow(new DefinitionNotFoundError('nope'));
     expect(() => validateFilter(schema, { resourceType: 'doc', relation: 'nope' })).toThrow(new RelationNotFoundError('doc', 'nope'));
-    expect(() => validateFilter(schema, { subject: { type: 'group', relation: 'nope' } })).toThrow(new RelationNotFoundError('group', 'nope'));
+    expect(() => validateFilter(schema, { subject: { type: 'group', relation: 'nope' } })).toThrow(
+      new RelationNotFoundError('group', 'nope'),
+    );
     expect(() => validateFilter(schema, { relation: 'viewer' })).not.toThrow();
     expect(() => validateFilter(schema, { subject: { type: 'group', relation: '...' } })).not.toThrow();
   });
 
   it('rejects empty preconditions', () => {
     expect(() => validatePreconditions(schema, [{ operation: 'must_match', filter: {} }])).toThrow(new EmptyPreconditionError());
-    expect(() => validatePreconditions(schema, [{ operation: 'must_match', filter: { resourceType: 'nope' } }])).toThrow(DefinitionNotFoundError);
+    expect(() => validatePreconditions(schema, [{ operation: 'must_match', filter: { resourceType: 'nope' } }])).toThrow(
+      DefinitionNotFoundError,
+    );
   });
 });

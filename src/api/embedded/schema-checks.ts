@@ -54,11 +54,15 @@ function matchesSubject(a: AllowedType, rel: Relationship): boolean {
 }
 
 function checkIds(rel: Relationship): void {
-  if (!isValidTypeName(rel.resource.type)) throw new InvalidArgumentError(`invalid resource type \`${rel.resource.type}\``, 'resource.object_type');
-  if (!isValidTypeName(rel.subject.type)) throw new InvalidArgumentError(`invalid subject type \`${rel.subject.type}\``, 'subject.object.object_type');
-  if (rel.resource.id === WILDCARD_ID) throw new InvalidArgumentError('invalid resource id: a relationship resource id cannot be `*`', 'resource.object_id');
+  if (!isValidTypeName(rel.resource.type))
+    throw new InvalidArgumentError(`invalid resource type \`${rel.resource.type}\``, 'resource.object_type');
+  if (!isValidTypeName(rel.subject.type))
+    throw new InvalidArgumentError(`invalid subject type \`${rel.subject.type}\``, 'subject.object.object_type');
+  if (rel.resource.id === WILDCARD_ID)
+    throw new InvalidArgumentError('invalid resource id: a relationship resource id cannot be `*`', 'resource.object_id');
   if (!isValidObjectId(rel.resource.id)) throw new InvalidArgumentError(`invalid resource id \`${rel.resource.id}\``, 'resource.object_id');
-  if (!isValidObjectId(rel.subject.id)) throw new InvalidArgumentError(`invalid subject id \`${rel.subject.id}\``, 'subject.object.object_id');
+  if (!isValidObjectId(rel.subject.id))
+    throw new InvalidArgumentError(`invalid subject id \`${rel.subject.id}\``, 'subject.object.object_id');
   if (rel.subject.id === WILDCARD_ID && normRelation(rel.subject.relation) !== ELLIPSIS) {
     throw new InvalidArgumentError('a wildcard subject cannot have a relation', 'subject.optional_relation');
   }
@@ -83,8 +87,8 @@ export function validateRelationshipUpdate(schema: Schema, rel: Relationship, op
 
   const caveatName = rel.caveat?.name;
   const exact = operation !== 'delete' || caveatName !== undefined;
-  const allowed = member.allowedTypes.some((a) =>
-    matchesSubject(a, rel) && (!exact || (a.caveat === caveatName && a.expiration === (rel.expiresAt !== undefined))),
+  const allowed = member.allowedTypes.some(
+    (a) => matchesSubject(a, rel) && (!exact || (a.caveat === caveatName && a.expiration === (rel.expiresAt !== undefined))),
   );
   if (!allowed) {
     const described = describeSubjectType(rel);
@@ -131,11 +135,13 @@ function checkFilterShape(filter: RelationshipFilter): void {
     throw new InvalidArgumentError(`invalid resource type \`${filter.resourceType}\``, 'relationship_filter.resource_type');
   }
   for (const id of filter.resourceIds ?? []) {
-    if (id === WILDCARD_ID) throw new InvalidArgumentError('a filter resource id cannot be `*`', 'relationship_filter.optional_resource_id');
+    if (id === WILDCARD_ID)
+      throw new InvalidArgumentError('a filter resource id cannot be `*`', 'relationship_filter.optional_resource_id');
   }
   const s = filter.subject;
   if (s) {
-    if (!isValidTypeName(s.type)) throw new InvalidArgumentError(`invalid subject type \`${s.type}\``, 'relationship_filter.optional_subject_filter.subject_type');
+    if (!isValidTypeName(s.type))
+      throw new InvalidArgumentError(`invalid subject type \`${s.type}\``, 'relationship_filter.optional_subject_filter.subject_type');
     if ((s.ids ?? []).includes(WILDCARD_ID) && s.relation !== undefined && s.relation !== ELLIPSIS) {
       throw new InvalidArgumentError('a wildcard subject filter cannot have a relation', 'relationship_filter.optional_subject_filter');
     }

@@ -86,7 +86,9 @@ describe('schema', () => {
     await t.touch('document:somedoc#viewer@user:user-0');
     const e = await rejection(t.writeSchema(SCHEMA.replace('relation viewer: user | user:*', 'relation viewer: user:*')));
     expect(e).toBeInstanceOf(SchemaWouldOrphanError);
-    expect(e.message).toBe('cannot remove allowed type `user` from relation `viewer` in object definition `document`, as a relationship exists with it: document:somedoc#viewer@user:user-0');
+    expect(e.message).toBe(
+      'cannot remove allowed type `user` from relation `viewer` in object definition `document`, as a relationship exists with it: document:somedoc#viewer@user:user-0',
+    );
     await t.delete('document:somedoc#viewer@user:user-0');
     await t.writeSchema(SCHEMA.replace('relation viewer: user | user:*', 'relation viewer: user:*'));
   });
@@ -108,7 +110,14 @@ describe('write path', () => {
 
   it('writes strings and objects, and reads them back in a stable order', async () => {
     await t.write(['document:b#viewer@user:tom', 'document:a#viewer@user:*', 'document:a#viewer@user:sarah[only_on:{"day":"monday"}]']);
-    await t.write({ updates: [{ operation: 'create', relationship: { resource: { type: 'document', id: 'a' }, relation: 'owner', subject: { type: 'user', id: 'ann' } } }] });
+    await t.write({
+      updates: [
+        {
+          operation: 'create',
+          relationship: { resource: { type: 'document', id: 'a' }, relation: 'owner', subject: { type: 'user', id: 'ann' } },
+        },
+      ],
+    });
     const read = await collect(t.read({ resourceType: 'document' }));
     expect(read.map((r) => formatRelationship(r.relationship))).toEqual([
       'document:a#owner@user:ann',
@@ -123,9 +132,20 @@ describe('write path', () => {
     expect(await rejection(t.write(many))).toEqual(new TooManyUpdatesError(1001, 1000));
     const pre = Array.from({ length: 1001 }, () => ({ operation: 'must_match' as const, filter: { resourceType: 'document' } }));
     expect(await rejection(t.write({ updates: [], preconditions: pre }))).toEqual(new TooManyPreconditionsError(1001, 1000));
-    expect(await rejection(t.write(['nope:a#viewer@user:u', 'nope:a#viewer@user:u[c]']))).toEqual(new DuplicateUpdateError('nope:a#viewer@user:u'));
+    expect(await rejection(t.write(['nope:a#viewer@user:u', 'nope:a#viewer@user:u[c]']))).toEqual(
+      new DuplicateUpdateError('nope:a#viewer@user:u'),
+    );
     const big = { day: 'x'.repeat(25_001) };
-    const e = await rejection(t.write([{ resource: { type: 'nope', id: 'a' }, relation: 'viewer', subject: { type: 'user', id: 'u' }, caveat: { name: 'only_on', context: big } }]));
+    const e = await rejection(
+      t.write([
+        {
+          resource: { type: 'nope', id: 'a' },
+          relation: 'viewer',
+          subject: { type: 'user', id: 'u' },
+          caveat: { name: 'only_on', context: big },
+        },
+      ]),
+    );
     expect(e).toBeInstanceOf(ContextTooLargeError);
     expect((e as ContextTooLargeError).where).toBe('relationship');
   });
@@ -136,7 +156,9 @@ describe('write path', () => {
     const e = await rejection(t.touch('document:a#owner@user:*'));
     expect(e).toBeInstanceOf(InvalidSubjectTypeError);
     expect(e.message).toBe('subjects of type `user:*` are not allowed on relation `document#owner`');
-    expect(await rejection(t.write({ updates: ['document:a#viewer@user:tom'], preconditions: [{ operation: 'must_match', filter: {} }] }))).toEqual(new EmptyPreconditionError());
+    expect(
+      await rejection(t.write({ updates: ['document:a#viewer@user:tom'], preconditions: [{ operation: 'must_match', filter: {} }] })),
+    ).toEqual(new EmptyPreconditionError());
     expect(await collect(t.read({ resourceType: 'document' }))).toEqual([]);
   });
 
@@ -144,25 +166,44 @@ describe('write path', () => {
     const e = await rejection(t.touch('document:a#viewer@user:x[only_on:{"day":5}]'));
     expect(e).toBeInstanceOf(CaveatParameterTypeError);
     expect(e.message).toMatch(/^type error for parameters for caveat `only_on`: /);
-    expect(await rejection(t.touch('document:a#viewer@user:x[only_on:{"night":"x"}]'))).toEqual(new CaveatParameterTypeError('only_on', 'night', 'unknown parameter `night`'));
+    expect(await rejection(t.touch('document:a#viewer@user:x[only_on:{"night":"x"}]'))).toEqual(
+      new CaveatParameterTypeError('only_on', 'night', 'unknown parameter `night`'),
+    );
     await t.touch('document:a#viewer@user:x[only_on:{"day":"tuesday"}]');
     expect((await t.check('document:a', 'view', 'user:x', { context: { day: 'monday' } })).permissionship).toBe('no_permission');
   });
 
   it('evaluates preconditions and CREATE conflicts atomically', async () => {
     await t.create('document:a#viewer@user:tom');
-    expect(await rejection(t.create('document:b#viewer@user:ann', 'document:a#viewer@user:tom'))).toBeInstanceOf(RelationshipAlreadyExistsError);
-    const e = await rejection(t.write({ updates: ['document:c#viewer@user:ann'], preconditions: [{ operation: 'must_not_match', filter: { resourceType: 'document', resourceIds: ['a'] } }] }));
+    expect(await rejection(t.create('document:b#viewer@user:ann', 'document:a#viewer@user:tom'))).toBeInstanceOf(
+      RelationshipAlreadyExistsError,
+    );
+    const e = await rejection(
+      t.write({
+        updates: ['document:c#viewer@user:ann'],
+        preconditions: [{ operation: 'must_not_match', filter: { resourceType: 'document', resourceIds: ['a'] } }],
+      }),
+    );
     expect(e).toBeInstanceOf(PreconditionFailedError);
-    await t.write({ updates: ['document:c#viewer@user:ann'], preconditions: [{ operation: 'must_match', filter: { resourceType: 'document', resourceIds: ['a'] } }] });
-    expect((await collect(t.read({ resourceType: 'document' }))).map((r) => formatRelationship(r.relationship))).toEqual(['document:a#viewer@user:tom', 'document:c#viewer@user:ann']);
+    await t.write({
+      updates: ['document:c#viewer@user:ann'],
+      preconditions: [{ operation: 'must_match', filter: { resourceType: 'document', resourceIds: ['a'] } }],
+    });
+    expect((await collect(t.read({ resourceType: 'document' }))).map((r) => formatRelationship(r.relationship))).toEqual([
+      'document:a#viewer@user:tom',
+      'document:c#viewer@user:ann',
+    ]);
   });
 
   it('deletes by filter with limits and partial deletion', async () => {
     await t.write(['document:a#viewer@user:a', 'document:a#viewer@user:b', 'document:a#viewer@user:c']);
     expect(await rejection(t.deleteRelationships({}))).toEqual(new InvalidFilterError('at least one field must be set'));
-    expect(await rejection(t.deleteRelationships({ resourceType: 'document' }, { limit: 1001 }))).toEqual(new ExceedsMaximumLimitError(1001, 1000));
-    expect(await rejection(t.deleteRelationships({ resourceType: 'document' }, { limit: 2 }))).toMatchObject({ kind: 'too_many_relationships_for_delete' });
+    expect(await rejection(t.deleteRelationships({ resourceType: 'document' }, { limit: 1001 }))).toEqual(
+      new ExceedsMaximumLimitError(1001, 1000),
+    );
+    expect(await rejection(t.deleteRelationships({ resourceType: 'document' }, { limit: 2 }))).toMatchObject({
+      kind: 'too_many_relationships_for_delete',
+    });
     const partial = await t.deleteRelationships({ resourceType: 'document' }, { limit: 2, allowPartial: true });
     expect([partial.deleted, partial.complete]).toEqual([2, false]);
     const rest = await t.deleteRelationships({ resourceType: 'document', relation: 'viewer' });
@@ -176,17 +217,25 @@ describe('write path', () => {
     await t.touch('document:d11#viewer@user:u'); // after the cursor's revision: invisible to the next pages
     const second = await collect(t.read({ resourceType: 'document' }, { limit: 2, cursor: first[1]!.afterResultCursor }));
     expect(second.map((r) => r.relationship.resource.id)).toEqual(['d2', 'd3']);
-    expect(await rejection(collect(t.read({ resourceType: 'document', relation: 'viewer' }, { limit: 2, cursor: first[1]!.afterResultCursor })))).toBeInstanceOf(InvalidCursorError);
-    expect(await rejection(collect(t.read({ resourceType: 'document' }, { limit: 1001 })))).toEqual(new ExceedsMaximumLimitError(1001, 1000));
+    expect(
+      await rejection(collect(t.read({ resourceType: 'document', relation: 'viewer' }, { limit: 2, cursor: first[1]!.afterResultCursor }))),
+    ).toBeInstanceOf(InvalidCursorError);
+    expect(await rejection(collect(t.read({ resourceType: 'document' }, { limit: 1001 })))).toEqual(
+      new ExceedsMaximumLimitError(1001, 1000),
+    );
   });
 
   it('imports in one transaction and exports in pages', async () => {
-    const { loaded } = await t.importRelationships((function* () {
-      yield 'document:a#viewer@user:a';
-      yield ['document:b#viewer@user:b', 'document:c#viewer@user:c'];
-    })());
+    const { loaded } = await t.importRelationships(
+      (function* () {
+        yield 'document:a#viewer@user:a';
+        yield ['document:b#viewer@user:b', 'document:c#viewer@user:c'];
+      })(),
+    );
     expect(loaded).toBe(3);
-    expect(await rejection(t.importRelationships(['document:z#viewer@user:z', 'document:a#viewer@user:a']))).toBeInstanceOf(RelationshipAlreadyExistsError);
+    expect(await rejection(t.importRelationships(['document:z#viewer@user:z', 'document:a#viewer@user:a']))).toBeInstanceOf(
+      RelationshipAlreadyExistsError,
+    );
     const pages = await collect(t.exportRelationships({ pageSize: 2 }));
     expect(pages.map((p) => p.relationships.map((r) => r.resource.id))).toEqual([['a', 'b'], ['c']]);
     const resumed = await collect(t.exportRelationships({ pageSize: 2, cursor: pages[0]!.afterResultCursor }));
@@ -197,12 +246,20 @@ describe('write path', () => {
 describe('permissions', () => {
   beforeEach(async () => {
     await t.writeSchema(SCHEMA);
-    await t.write(['group:eng#member@user:ann', 'document:readme#viewer@group:eng#member', 'document:readme#viewer@user:sam[only_on]', 'document:other#owner@user:ann']);
+    await t.write([
+      'group:eng#member@user:ann',
+      'document:readme#viewer@group:eng#member',
+      'document:readme#viewer@user:sam[only_on]',
+      'document:other#owner@user:ann',
+    ]);
   });
 
   it('answers with string shorthands and typed requests alike', async () => {
     expect((await t.check('document:readme', 'view', 'user:ann')).permissionship).toBe('has_permission');
-    expect((await t.check({ resource: { type: 'document', id: 'readme' }, permission: 'view', subject: { type: 'user', id: 'bob' } })).permissionship).toBe('no_permission');
+    expect(
+      (await t.check({ resource: { type: 'document', id: 'readme' }, permission: 'view', subject: { type: 'user', id: 'bob' } }))
+        .permissionship,
+    ).toBe('no_permission');
     const sam = await t.check('document:readme', 'view', 'user:sam');
     expect([sam.permissionship, sam.missingContext]).toEqual(['conditional_permission', ['day']]);
     expect((await t.check('document:readme', 'view', 'user:sam', { context: { day: 'monday' } })).permissionship).toBe('has_permission');
@@ -214,7 +271,10 @@ describe('permissions', () => {
     const resources = await collect(t.lookupResources('document', 'view', 'user:ann'));
     expect(resources.map((r) => r.resourceId).sort()).toEqual(['other', 'readme']);
     const subjects = await collect(t.lookupSubjects('document:readme', 'view', 'user'));
-    expect(subjects.map((s) => [s.subject.id, s.subject.permissionship]).sort()).toEqual([['ann', 'has_permission'], ['sam', 'conditional_permission']]);
+    expect(subjects.map((s) => [s.subject.id, s.subject.permissionship]).sort()).toEqual([
+      ['ann', 'has_permission'],
+      ['sam', 'conditional_permission'],
+    ]);
     const expanded = await t.expand('document:readme', 'view');
     expect(expanded.tree.kind).toBe('intermediate');
   });
@@ -238,7 +298,9 @@ describe('read your writes', () => {
         await q.writeSchema(SCHEMA);
         await q.touch('document:x#owner@user:ann');
         const r = await q.check('document:x', 'view', 'user:ann').catch((e: Error) => e.name);
-        expect(r === 'SchemaNotFoundError' ? 'no_permission' : typeof r === 'string' ? r : r.permissionship).toBe(readYourWrites ? 'has_permission' : 'no_permission');
+        expect(r === 'SchemaNotFoundError' ? 'no_permission' : typeof r === 'string' ? r : r.permissionship).toBe(
+          readYourWrites ? 'has_permission' : 'no_permission',
+        );
       } finally {
         await q.close();
       }
@@ -253,7 +315,13 @@ describe('watch', () => {
     const ac = new AbortController();
     const events: WatchEvent[] = [];
     const done = (async () => {
-      for await (const e of t.watch({ startToken: start, objectTypes: ['document'], signal: ac.signal, pollIntervalMs: 5, includeSchema: true })) {
+      for await (const e of t.watch({
+        startToken: start,
+        objectTypes: ['document'],
+        signal: ac.signal,
+        pollIntervalMs: 5,
+        includeSchema: true,
+      })) {
         events.push(e);
         if (events.length === 3) ac.abort();
       }
@@ -263,7 +331,13 @@ describe('watch', () => {
     await t.delete('document:zero#viewer@user:a');
     await t.writeSchema(SCHEMA);
     await done;
-    expect(events.map((e) => [e.updates.map((u) => `${u.operation} ${formatRelationship(u.relationship)}`), e.metadata ?? null, e.schemaUpdated ?? false])).toEqual([
+    expect(
+      events.map((e) => [
+        e.updates.map((u) => `${u.operation} ${formatRelationship(u.relationship)}`),
+        e.metadata ?? null,
+        e.schemaUpdated ?? false,
+      ]),
+    ).toEqual([
       [['touch document:a#viewer@user:a'], { who: 'test' }, false],
       [['delete document:zero#viewer@user:a'], null, false],
       [[], null, true],
@@ -281,7 +355,9 @@ describe('watch', () => {
     await t.writeSchema(SCHEMA);
     const { writtenAt } = await t.touch('document:before#viewer@user:a');
     const ac = new AbortController();
-    const it = t.watch({ startToken: writtenAt, objectTypes: ['document'], includeCheckpoints: true, signal: ac.signal, pollIntervalMs: 5 })[Symbol.asyncIterator]();
+    const it = t
+      .watch({ startToken: writtenAt, objectTypes: ['document'], includeCheckpoints: true, signal: ac.signal, pollIntervalMs: 5 })
+      [Symbol.asyncIterator]();
     const { revision } = await t.touch('group:eng#member@user:a');
     expect((await it.next()).value).toMatchObject({ updates: [], isCheckpoint: true, revision });
     await t.touch('document:after#viewer@user:a');
@@ -314,8 +390,24 @@ describe('watch', () => {
 
   it('refuses object types together with filters', async () => {
     const it = t.watch({ objectTypes: ['document'], filters: [{ resourceType: 'document' }] })[Symbol.asyncIterator]();
-    expect(await rejection(it.next())).toEqual(new InvalidArgumentError('cannot specify both object types and relationship filters', 'optional_relationship_filters'));
-    expect(await rejection(t.watch({ filters: [{}] })[Symbol.asyncIterator]().next())).toEqual(new InvalidFilterError('at least one field must be set'));
-    expect(await rejection(t.watch({ objectTypes: ['Bad'] })[Symbol.asyncIterator]().next())).toBeInstanceOf(InvalidArgumentError);
+    expect(await rejection(it.next())).toEqual(
+      new InvalidArgumentError('cannot specify both object types and relationship filters', 'optional_relationship_filters'),
+    );
+    expect(
+      await rejection(
+        t
+          .watch({ filters: [{}] })
+          [Symbol.asyncIterator]()
+          .next(),
+      ),
+    ).toEqual(new InvalidFilterError('at least one field must be set'));
+    expect(
+      await rejection(
+        t
+          .watch({ objectTypes: ['Bad'] })
+          [Symbol.asyncIterator]()
+          .next(),
+      ),
+    ).toBeInstanceOf(InvalidArgumentError);
   });
 });

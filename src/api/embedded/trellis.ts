@@ -3,7 +3,14 @@
  * applications and by the gRPC server alike. It owns the validated write path, reads and
  * exports with cursors, Watch, and the request limits; permission questions go to the engine.
  */
-import { ContextTooLargeError, ExceedsMaximumLimitError, InvalidArgumentError, SchemaNotFoundError, SchemaWouldOrphanError, TooManyChecksError } from '../../core/index.js';
+import {
+  ContextTooLargeError,
+  ExceedsMaximumLimitError,
+  InvalidArgumentError,
+  SchemaNotFoundError,
+  SchemaWouldOrphanError,
+  TooManyChecksError,
+} from '../../core/index.js';
 import type { JsonObject, RelationshipFilter, Revision } from '../../core/index.js';
 import { createEngine } from '../../engine/index.js';
 import type {
@@ -38,7 +45,14 @@ import { EMPTY_SCHEMA } from './schema-checks.js';
 import { watchChanges } from './watch.js';
 import type { WatchEvent, WatchOptions } from './watch.js';
 import { deleteRelationships, importRelationships, writeRelationships } from './write-path.js';
-import type { DeleteRelationshipsOptions, DeleteRelationshipsResult, ImportResult, ImportSource, WriteRequest, WriteResult } from './write-path.js';
+import type {
+  DeleteRelationshipsOptions,
+  DeleteRelationshipsResult,
+  ImportResult,
+  ImportSource,
+  WriteRequest,
+  WriteResult,
+} from './write-path.js';
 
 export interface TrellisFromStoreOptions {
   /** Dispatch cache; `false` disables it (default: on). */
@@ -289,17 +303,18 @@ export class Trellis {
   }
 
   /** Many checks at one revision, order kept, errors per item (≤ limits.maxBulkChecks). */
-  async checkBulk(request: BulkCheckRequest | readonly BulkCheckInput[], options: { consistency?: Consistency; trace?: boolean } = {}): Promise<BulkCheckResult> {
+  async checkBulk(
+    request: BulkCheckRequest | readonly BulkCheckInput[],
+    options: { consistency?: Consistency; trace?: boolean } = {},
+  ): Promise<BulkCheckResult> {
     const req: BulkCheckRequest = Array.isArray(request)
       ? {
-          items: (request as readonly BulkCheckInput[]).map(
-            (i): BulkCheckItem => ({
-              resource: toObjectRef(i.resource),
-              permission: i.permission,
-              subject: toSubjectRef(i.subject),
-              ...(i.context ? { context: i.context } : {}),
-            }),
-          ),
+          items: (request as readonly BulkCheckInput[]).map((i): BulkCheckItem => ({
+            resource: toObjectRef(i.resource),
+            permission: i.permission,
+            subject: toSubjectRef(i.subject),
+            ...(i.context ? { context: i.context } : {}),
+          })),
           ...(options.consistency ? { consistency: options.consistency } : {}),
           ...(options.trace ? { trace: true } : {}),
         }
@@ -311,7 +326,11 @@ export class Trellis {
 
   expand(request: ExpandRequest): Promise<ExpandResult>;
   expand(resource: ObjectInput, permission: string, options?: { consistency?: Consistency; recursive?: boolean }): Promise<ExpandResult>;
-  async expand(a: ExpandRequest | ObjectInput, permission?: string, options: { consistency?: Consistency; recursive?: boolean } = {}): Promise<ExpandResult> {
+  async expand(
+    a: ExpandRequest | ObjectInput,
+    permission?: string,
+    options: { consistency?: Consistency; recursive?: boolean } = {},
+  ): Promise<ExpandResult> {
     const req: ExpandRequest = isRequestObject<ExpandRequest>(a, 'permission')
       ? a
       : {
@@ -334,19 +353,30 @@ export class Trellis {
   }
 
   lookupResources(request: LookupResourcesRequest): AsyncIterable<LookupResourcesResult>;
-  lookupResources(resourceType: string, permission: string, subject: SubjectInput, options?: LookupResourcesOptions): AsyncIterable<LookupResourcesResult>;
-  lookupResources(a: LookupResourcesRequest | string, permission?: string, subject?: SubjectInput, options: LookupResourcesOptions = {}): AsyncIterable<LookupResourcesResult> {
-    const req: LookupResourcesRequest = typeof a !== 'string'
-      ? a
-      : {
-          resourceType: a,
-          permission: permission ?? '',
-          subject: toSubjectRef(subject ?? ''),
-          ...(options.context ? { context: options.context } : {}),
-          ...(options.consistency ? { consistency: options.consistency } : {}),
-          ...(options.limit !== undefined ? { limit: options.limit } : {}),
-          ...(options.cursor ? { cursor: options.cursor } : {}),
-        };
+  lookupResources(
+    resourceType: string,
+    permission: string,
+    subject: SubjectInput,
+    options?: LookupResourcesOptions,
+  ): AsyncIterable<LookupResourcesResult>;
+  lookupResources(
+    a: LookupResourcesRequest | string,
+    permission?: string,
+    subject?: SubjectInput,
+    options: LookupResourcesOptions = {},
+  ): AsyncIterable<LookupResourcesResult> {
+    const req: LookupResourcesRequest =
+      typeof a !== 'string'
+        ? a
+        : {
+            resourceType: a,
+            permission: permission ?? '',
+            subject: toSubjectRef(subject ?? ''),
+            ...(options.context ? { context: options.context } : {}),
+            ...(options.consistency ? { consistency: options.consistency } : {}),
+            ...(options.limit !== undefined ? { limit: options.limit } : {}),
+            ...(options.cursor ? { cursor: options.cursor } : {}),
+          };
     const limit = req.limit ?? 0;
     if (!Number.isSafeInteger(limit) || limit < 0) throw new InvalidArgumentError(`invalid limit ${limit}`, 'optional_limit');
     if (limit > this.limits.maxLookupLimit) throw new ExceedsMaximumLimitError(limit, this.limits.maxLookupLimit);
@@ -355,8 +385,18 @@ export class Trellis {
   }
 
   lookupSubjects(request: LookupSubjectsRequest): AsyncIterable<LookupSubjectsResult>;
-  lookupSubjects(resource: ObjectInput, permission: string, subjectType: string, options?: LookupSubjectsOptions): AsyncIterable<LookupSubjectsResult>;
-  lookupSubjects(a: LookupSubjectsRequest | ObjectInput, permission?: string, subjectType?: string, options: LookupSubjectsOptions = {}): AsyncIterable<LookupSubjectsResult> {
+  lookupSubjects(
+    resource: ObjectInput,
+    permission: string,
+    subjectType: string,
+    options?: LookupSubjectsOptions,
+  ): AsyncIterable<LookupSubjectsResult>;
+  lookupSubjects(
+    a: LookupSubjectsRequest | ObjectInput,
+    permission?: string,
+    subjectType?: string,
+    options: LookupSubjectsOptions = {},
+  ): AsyncIterable<LookupSubjectsResult> {
     const req: LookupSubjectsRequest = isRequestObject<LookupSubjectsRequest>(a, 'subjectType')
       ? a
       : {
@@ -397,4 +437,3 @@ export class Trellis {
     return stored ? this.compiledFor(stored.text, stored.hash) : EMPTY_SCHEMA;
   }
 }
-

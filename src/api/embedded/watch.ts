@@ -3,7 +3,14 @@
  * transaction's matching changes (reference §1.1 WatchService). Resumable from any token it
  * emitted; ends when the caller's AbortSignal fires or the consumer stops iterating.
  */
-import { InvalidArgumentError, InvalidFilterError, decodeZedToken, isEmptyFilter, isValidTypeName, tokenMatchesStore } from '../../core/index.js';
+import {
+  InvalidArgumentError,
+  InvalidFilterError,
+  decodeZedToken,
+  isEmptyFilter,
+  isValidTypeName,
+  tokenMatchesStore,
+} from '../../core/index.js';
 import type { JsonObject, Relationship, RelationshipFilter, Revision } from '../../core/index.js';
 import type { ChangeOperation } from '../../store/index.js';
 import type { FacadeContext } from './context.js';
@@ -67,12 +74,14 @@ export async function* watchChanges(ctx: FacadeContext, options: WatchOptions = 
   }
   const types = options.objectTypes?.length ? new Set(options.objectTypes) : undefined;
   const filters = options.filters?.length ? options.filters : undefined;
-  const matches = (r: Relationship): boolean => (types ? types.has(r.resource.type) : filters ? filters.some((f) => matchesFilter(r, f)) : true);
+  const matches = (r: Relationship): boolean =>
+    types ? types.has(r.resource.type) : filters ? filters.some((f) => matchesFilter(r, f)) : true;
 
   let revision: Revision;
   if (options.startToken) {
     const token = decodeZedToken(options.startToken);
-    if (!tokenMatchesStore(token, ctx.store.uniqueId)) throw new InvalidArgumentError('the start token was issued by a different datastore', 'optional_start_cursor');
+    if (!tokenMatchesStore(token, ctx.store.uniqueId))
+      throw new InvalidArgumentError('the start token was issued by a different datastore', 'optional_start_cursor');
     await ctx.store.checkRevision(token.revision);
     revision = token.revision;
   } else {
@@ -87,7 +96,9 @@ export async function* watchChanges(ctx: FacadeContext, options: WatchOptions = 
     for (const cs of sets) {
       if (signal?.aborted) return;
       revision = cs.revision;
-      const updates = cs.changes.filter((c) => matches(c.relationship)).map((c) => ({ operation: c.operation, relationship: c.relationship }));
+      const updates = cs.changes
+        .filter((c) => matches(c.relationship))
+        .map((c) => ({ operation: c.operation, relationship: c.relationship }));
       const schemaUpdated = cs.schemaChanged && options.includeSchema === true;
       if (updates.length === 0 && !schemaUpdated) {
         skipped = true;

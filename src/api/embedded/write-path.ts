@@ -67,7 +67,10 @@ function checkMetadata(ctx: FacadeContext, metadata: JsonObject | undefined): vo
   if (metadata === undefined) return;
   const size = jsonBytes(metadata);
   if (size > ctx.limits.maxMetadataBytes) {
-    throw new InvalidArgumentError(`transaction metadata of ${size} bytes exceeds the maximum of ${ctx.limits.maxMetadataBytes} bytes`, 'optional_transaction_metadata');
+    throw new InvalidArgumentError(
+      `transaction metadata of ${size} bytes exceeds the maximum of ${ctx.limits.maxMetadataBytes} bytes`,
+      'optional_transaction_metadata',
+    );
   }
 }
 
@@ -75,14 +78,16 @@ function checkRelationshipContext(ctx: FacadeContext, rel: Relationship): void {
   const context = rel.caveat?.context;
   if (context === undefined) return;
   const size = jsonBytes(context);
-  if (size > ctx.limits.maxRelationshipContextBytes) throw new ContextTooLargeError(size, ctx.limits.maxRelationshipContextBytes, 'relationship');
+  if (size > ctx.limits.maxRelationshipContextBytes)
+    throw new ContextTooLargeError(size, ctx.limits.maxRelationshipContextBytes, 'relationship');
 }
 
 export async function writeRelationships(ctx: FacadeContext, req: WriteRequest): Promise<WriteResult> {
   checkMetadata(ctx, req.metadata);
   if (req.updates.length > ctx.limits.maxUpdates) throw new TooManyUpdatesError(req.updates.length, ctx.limits.maxUpdates);
   const preconditions = req.preconditions ?? [];
-  if (preconditions.length > ctx.limits.maxPreconditions) throw new TooManyPreconditionsError(preconditions.length, ctx.limits.maxPreconditions);
+  if (preconditions.length > ctx.limits.maxPreconditions)
+    throw new TooManyPreconditionsError(preconditions.length, ctx.limits.maxPreconditions);
   const updates = req.updates.map(toUpdate);
   const seen = new Set<string>();
   for (const u of updates) {
@@ -106,10 +111,15 @@ export async function writeRelationships(ctx: FacadeContext, req: WriteRequest):
   return { writtenAt: await ctx.token(revision), revision };
 }
 
-export async function deleteRelationships(ctx: FacadeContext, filter: RelationshipFilter, options: DeleteRelationshipsOptions = {}): Promise<DeleteRelationshipsResult> {
+export async function deleteRelationships(
+  ctx: FacadeContext,
+  filter: RelationshipFilter,
+  options: DeleteRelationshipsOptions = {},
+): Promise<DeleteRelationshipsResult> {
   checkMetadata(ctx, options.metadata);
   const preconditions = options.preconditions ?? [];
-  if (preconditions.length > ctx.limits.maxPreconditions) throw new TooManyPreconditionsError(preconditions.length, ctx.limits.maxPreconditions);
+  if (preconditions.length > ctx.limits.maxPreconditions)
+    throw new TooManyPreconditionsError(preconditions.length, ctx.limits.maxPreconditions);
   const limit = options.limit ?? 0;
   if (!Number.isSafeInteger(limit) || limit < 0) throw new InvalidArgumentError(`invalid limit ${limit}`, 'optional_limit');
   if (limit > ctx.limits.maxDeleteLimit) throw new ExceedsMaximumLimitError(limit, ctx.limits.maxDeleteLimit);
@@ -137,7 +147,8 @@ export async function importRelationships(ctx: FacadeContext, source: ImportSour
   let attempts = 0;
   const { result: loaded, revision } = await ctx.store.write(async (tx) => {
     attempts++;
-    if (attempts > 1) throw new SerializationError('the import conflicted with a concurrent write and its source cannot be replayed; retry the import');
+    if (attempts > 1)
+      throw new SerializationError('the import conflicted with a concurrent write and its source cannot be replayed; retry the import');
     const schema = await ctx.schemaIn(tx);
     // Duplicates inside one batch are caught here; across batches the store's CREATE
     // semantics catch them (the transaction sees its own earlier batches).

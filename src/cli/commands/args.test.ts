@@ -4,32 +4,50 @@ import { formatTree, parseContext } from './check.js';
 
 describe('relationship arguments', () => {
   it("accepts zed's three words or relationships in text form, with caveat and expiration flags", () => {
-    expect(relationshipsFromArgs(['document:a', 'viewer', 'group:eng#member'], {})).toEqual([{
-      resource: { type: 'document', id: 'a' },
-      relation: 'viewer',
-      subject: { type: 'group', id: 'eng', relation: 'member' },
-    }]);
-    expect(relationshipsFromArgs(['document:a#viewer@user:b'], { caveat: 'on_day:{"day":"mon"}', expirationTime: '2030-01-01T00:00:00Z' })).toEqual([{
-      resource: { type: 'document', id: 'a' },
-      relation: 'viewer',
-      subject: { type: 'user', id: 'b' },
-      caveat: { name: 'on_day', context: { day: 'mon' } },
-      expiresAt: new Date('2030-01-01T00:00:00Z'),
-    }]);
-    expect(relationshipsFromArgs(['document:a#viewer@user:b', 'group:eng#member@user:c'], {}).map((r) => `${r.resource.id}#${r.relation}@${r.subject.id}`)).toEqual([
-      'a#viewer@b',
-      'eng#member@c',
+    expect(relationshipsFromArgs(['document:a', 'viewer', 'group:eng#member'], {})).toEqual([
+      {
+        resource: { type: 'document', id: 'a' },
+        relation: 'viewer',
+        subject: { type: 'group', id: 'eng', relation: 'member' },
+      },
     ]);
+    expect(
+      relationshipsFromArgs(['document:a#viewer@user:b'], { caveat: 'on_day:{"day":"mon"}', expirationTime: '2030-01-01T00:00:00Z' }),
+    ).toEqual([
+      {
+        resource: { type: 'document', id: 'a' },
+        relation: 'viewer',
+        subject: { type: 'user', id: 'b' },
+        caveat: { name: 'on_day', context: { day: 'mon' } },
+        expiresAt: new Date('2030-01-01T00:00:00Z'),
+      },
+    ]);
+    expect(
+      relationshipsFromArgs(['document:a#viewer@user:b', 'group:eng#member@user:c'], {}).map(
+        (r) => `${r.resource.id}#${r.relation}@${r.subject.id}`,
+      ),
+    ).toEqual(['a#viewer@b', 'eng#member@c']);
     expect(() => relationshipsFromArgs(['document:a', 'viewer'], {})).toThrow('expected <resource> <relation> <subject>');
     expect(() => relationshipsFromArgs(['document:a#viewer@user:b', 'viewer'], {})).toThrow('expected <resource> <relation> <subject>');
   });
 
   it('builds read filters from type[:id] [relation] [subject]', () => {
     expect(filterFromArgs('document', undefined, undefined)).toEqual({ resourceType: 'document' });
-    expect(filterFromArgs('document:a', 'viewer', 'user')).toEqual({ resourceType: 'document', resourceIds: ['a'], relation: 'viewer', subject: { type: 'user' } });
+    expect(filterFromArgs('document:a', 'viewer', 'user')).toEqual({
+      resourceType: 'document',
+      resourceIds: ['a'],
+      relation: 'viewer',
+      subject: { type: 'user' },
+    });
     expect(filterFromArgs('document', undefined, 'user:b')).toEqual({ resourceType: 'document', subject: { type: 'user', ids: ['b'] } });
-    expect(filterFromArgs('document', undefined, 'group:g#member')).toEqual({ resourceType: 'document', subject: { type: 'group', ids: ['g'], relation: 'member' } });
-    expect(filterFromArgs('document', undefined, 'group:g#...')).toEqual({ resourceType: 'document', subject: { type: 'group', ids: ['g'], relation: '...' } });
+    expect(filterFromArgs('document', undefined, 'group:g#member')).toEqual({
+      resourceType: 'document',
+      subject: { type: 'group', ids: ['g'], relation: 'member' },
+    });
+    expect(filterFromArgs('document', undefined, 'group:g#...')).toEqual({
+      resourceType: 'document',
+      subject: { type: 'group', ids: ['g'], relation: '...' },
+    });
   });
 });
 
@@ -49,7 +67,15 @@ describe('check helpers', () => {
         expanded: { type: 'doc', id: '1' },
         relation: 'view',
         children: [
-          { kind: 'leaf', expanded: { type: 'doc', id: '1' }, relation: 'viewer', subjects: [{ type: 'user', id: 'a' }, { type: 'group', id: 'g', relation: 'member', caveated: true }] },
+          {
+            kind: 'leaf',
+            expanded: { type: 'doc', id: '1' },
+            relation: 'viewer',
+            subjects: [
+              { type: 'user', id: 'a' },
+              { type: 'group', id: 'g', relation: 'member', caveated: true },
+            ],
+          },
           { kind: 'leaf', expanded: { type: 'doc', id: '1' }, relation: 'banned', subjects: [] },
         ],
       }),

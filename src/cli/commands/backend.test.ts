@@ -62,17 +62,45 @@ describe('CLI backends', () => {
     const l = await local.diffSchema(AFTER);
     const r = await remote.diffSchema(AFTER);
     expect(r).toEqual(l);
-    expect(l).toEqual(expect.arrayContaining(['definition_added folder', 'definition_removed group', 'relation_added document#owner', 'relation_removed document#editor', 'permission_added document#edit']));
+    expect(l).toEqual(
+      expect.arrayContaining([
+        'definition_added folder',
+        'definition_removed group',
+        'relation_added document#owner',
+        'relation_removed document#editor',
+        'permission_added document#edit',
+      ]),
+    );
     expect(l.some((x) => x.startsWith('caveat_parameter_type_changed c1.a int -> string'))).toBe(true);
   });
 
   it('answer checks, lookups and reads the same way', async () => {
-    for (const b of [local, remote]) await b.write({ updates: [{ operation: 'touch', relationship: { resource: { type: 'document', id: 'd' }, relation: 'viewer', subject: { type: 'user', id: 'u' } } }] });
-    const check = (b: CliBackend) => b.check({ resource: { type: 'document', id: 'd' }, permission: 'view', subject: { type: 'user', id: 'u' }, consistency: { kind: 'fully_consistent' } });
+    for (const b of [local, remote])
+      await b.write({
+        updates: [
+          {
+            operation: 'touch',
+            relationship: { resource: { type: 'document', id: 'd' }, relation: 'viewer', subject: { type: 'user', id: 'u' } },
+          },
+        ],
+      });
+    const check = (b: CliBackend) =>
+      b.check({
+        resource: { type: 'document', id: 'd' },
+        permission: 'view',
+        subject: { type: 'user', id: 'u' },
+        consistency: { kind: 'fully_consistent' },
+      });
     expect((await check(remote)).permissionship).toBe((await check(local)).permissionship);
     const ids = async (b: CliBackend) => {
       const out: string[] = [];
-      for await (const r of b.lookupResources({ resourceType: 'document', permission: 'view', subject: { type: 'user', id: 'u' }, consistency: { kind: 'fully_consistent' } })) out.push(r.resourceId);
+      for await (const r of b.lookupResources({
+        resourceType: 'document',
+        permission: 'view',
+        subject: { type: 'user', id: 'u' },
+        consistency: { kind: 'fully_consistent' },
+      }))
+        out.push(r.resourceId);
       return out;
     };
     expect(await ids(remote)).toEqual(await ids(local));

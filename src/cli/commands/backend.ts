@@ -143,4 +143,3 @@ export async function withBackend<T>(opts: BackendOptions, fn: (b: CliBackend) =
 export function out(line: string): void {
   process.stdout.write(`${line}\n`);
 }
-

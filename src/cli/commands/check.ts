@@ -29,7 +29,8 @@ const RESULT_TEXT = { has_permission: 'true', no_permission: 'false', conditiona
 export function formatTrace(t: CheckTrace, indent = ''): string[] {
   const mark = t.result === 'has_permission' ? '✓' : t.result === 'conditional_permission' ? '?' : '⨉';
   let line = `${indent}${mark} ${formatObject(t.resource)} ${t.permission} (${t.permissionType})`;
-  if (t.caveat) line += ` [${t.caveat.name}: ${t.caveat.result}${t.caveat.missing?.length ? `, missing ${t.caveat.missing.join(', ')}` : ''}]`;
+  if (t.caveat)
+    line += ` [${t.caveat.name}: ${t.caveat.result}${t.caveat.missing?.length ? `, missing ${t.caveat.missing.join(', ')}` : ''}]`;
   if (t.wasCached) line += ' (cached)';
   const lines = [line];
   for (const r of t.relationships ?? []) lines.push(`${indent}  └ ${formatRelationship(r)}`);
@@ -98,7 +99,11 @@ export function registerCheck(program: Command): void {
         consistency: CLI_CONSISTENCY,
         ...(context ? { context } : {}),
       })) {
-        out(r.permissionship === 'has_permission' ? r.resourceId : `${r.resourceId} (caveated${r.missingContext?.length ? `, missing ${r.missingContext.join(', ')}` : ''})`);
+        out(
+          r.permissionship === 'has_permission'
+            ? r.resourceId
+            : `${r.resourceId} (caveated${r.missingContext?.length ? `, missing ${r.missingContext.join(', ')}` : ''})`,
+        );
       }
     });
   });

@@ -52,7 +52,13 @@ describe('export and import', () => {
     await run('export', '--format', 'jsonl', '--datastore', join(dir, 'src.db'), '--output', join(dir, 'src.jsonl'));
     const dst = readFileSync(join(dir, 'dst.jsonl'), 'utf8');
     expect(dst).toBe(readFileSync(join(dir, 'src.jsonl'), 'utf8'));
-    expect(dst.split('\n').filter(Boolean).map((l) => (JSON.parse(l) as { relationship: string }).relationship).sort()).toEqual([
+    expect(
+      dst
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => (JSON.parse(l) as { relationship: string }).relationship)
+        .sort(),
+    ).toEqual([
       'document:a#viewer@user:*',
       'document:a#viewer@user:ann',
       'document:b#viewer@user:bob[on_day:{"day":"tuesday"}]',

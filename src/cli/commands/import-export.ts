@@ -25,7 +25,12 @@ export function readImportFile(file: string, text: string): { schema?: string; r
       if (line === '') return;
       try {
         const v: unknown = JSON.parse(line);
-        const rel = typeof v === 'string' ? v : typeof v === 'object' && v !== null && 'relationship' in v ? (v as { relationship: unknown }).relationship : undefined;
+        const rel =
+          typeof v === 'string'
+            ? v
+            : typeof v === 'object' && v !== null && 'relationship' in v
+              ? (v as { relationship: unknown }).relationship
+              : undefined;
         if (typeof rel !== 'string') throw new Error('expected {"relationship": "<text form>"} or a JSON string');
         relationships.push(parseRelationship(rel));
       } catch (e) {
@@ -40,10 +45,12 @@ export function readImportFile(file: string, text: string): { schema?: string; r
   } catch (e) {
     throw new InvalidArgumentError(`${file}: invalid YAML: ${(e as Error).message}`);
   }
-  if (doc === null || typeof doc !== 'object') throw new InvalidArgumentError(`${file}: expected a validation file with \`schema\` and \`relationships\``);
+  if (doc === null || typeof doc !== 'object')
+    throw new InvalidArgumentError(`${file}: expected a validation file with \`schema\` and \`relationships\``);
   const d = doc as { schema?: unknown; relationships?: unknown };
   if (d.schema !== undefined && typeof d.schema !== 'string') throw new InvalidArgumentError(`${file}: \`schema\` must be a string`);
-  if (d.relationships !== undefined && typeof d.relationships !== 'string') throw new InvalidArgumentError(`${file}: \`relationships\` must be a string`);
+  if (d.relationships !== undefined && typeof d.relationships !== 'string')
+    throw new InvalidArgumentError(`${file}: \`relationships\` must be a string`);
   const relText = d.relationships ?? '';
   // Line numbers are counted inside the `relationships` block, which is what zed reports too.
   relText.split('\n').forEach((raw, i) => {
@@ -84,7 +91,8 @@ export function registerImportExport(program: Command): void {
       .option('--format <format>', 'yaml (validation file) or jsonl', 'yaml')
       .option('--output <file>', 'write to a file instead of stdout'),
   ).action(async (opts: BackendOptions & { format: string; output?: string }) => {
-    if (opts.format !== 'yaml' && opts.format !== 'jsonl') throw new InvalidArgumentError(`unknown --format \`${opts.format}\`: use yaml or jsonl`);
+    if (opts.format !== 'yaml' && opts.format !== 'jsonl')
+      throw new InvalidArgumentError(`unknown --format \`${opts.format}\`: use yaml or jsonl`);
     const sink: Writable = opts.output ? createWriteStream(opts.output) : process.stdout;
     // Relationships are streamed page by page, never collected, so exports of any size fit in memory.
     const write = (text: string): Promise<void> | undefined =>

@@ -21,11 +21,17 @@ interface UpdateOptions extends BackendOptions {
  * `resource relation subject` (zed), or one or more relationships in text form, which are
  * written together in one transaction. `--caveat` and `--expiration-time` apply to each.
  */
-export function relationshipsFromArgs(args: readonly string[], opts: { caveat?: string; expirationTime?: string }): ReturnType<typeof parseRelationship>[] {
+export function relationshipsFromArgs(
+  args: readonly string[],
+  opts: { caveat?: string; expirationTime?: string },
+): ReturnType<typeof parseRelationship>[] {
   let texts: string[];
   if (args.length > 0 && args.every((a) => a.includes('@'))) texts = [...args];
   else if (args.length === 3) texts = [`${args[0]}#${args[1]}@${args[2]}`];
-  else throw new InvalidArgumentError('expected <resource> <relation> <subject> (e.g. document:readme viewer user:alice) or relationships like document:readme#viewer@user:alice');
+  else
+    throw new InvalidArgumentError(
+      'expected <resource> <relation> <subject> (e.g. document:readme viewer user:alice) or relationships like document:readme#viewer@user:alice',
+    );
   return texts.map((text) => {
     if (opts.caveat) text += `[${opts.caveat}]`;
     if (opts.expirationTime) text += `[expiration:${opts.expirationTime}]`;
@@ -80,14 +86,16 @@ export function registerRelationship(program: Command): void {
       .command('read <resource> [relation] [subject]')
       .description('print relationships matching a filter: type[:id] [relation] [subject-type[:id][#relation]]')
       .option('--limit <n>', 'stop after this many', (v) => Number(v)),
-  ).action(async (resource: string, relation: string | undefined, subject: string | undefined, opts: BackendOptions & { limit?: number }) => {
-    const filter = filterFromArgs(resource, relation, subject);
-    await withBackend(opts, async (b) => {
-      let n = 0;
-      for await (const item of b.read(filter, { consistency: CLI_CONSISTENCY })) {
-        out(formatRelationship(item.relationship));
-        if (opts.limit !== undefined && ++n >= opts.limit) break;
-      }
-    });
-  });
+  ).action(
+    async (resource: string, relation: string | undefined, subject: string | undefined, opts: BackendOptions & { limit?: number }) => {
+      const filter = filterFromArgs(resource, relation, subject);
+      await withBackend(opts, async (b) => {
+        let n = 0;
+        for await (const item of b.read(filter, { consistency: CLI_CONSISTENCY })) {
+          out(formatRelationship(item.relationship));
+          if (opts.limit !== undefined && ++n >= opts.limit) break;
+        }
+      });
+    },
+  );
 }

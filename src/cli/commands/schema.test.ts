@@ -97,7 +97,10 @@ describe('trellis schema check', () => {
 
 describe('trellis schema format', () => {
   it('prints the canonical form', async () => {
-    const messy = file('messy.zed', 'definition document {\n  relation viewer: user\n  permission view = viewer - viewer - viewer\n}\ndefinition user {}\n');
+    const messy = file(
+      'messy.zed',
+      'definition document {\n  relation viewer: user\n  permission view = viewer - viewer - viewer\n}\ndefinition user {}\n',
+    );
     const c = capture();
     expect(await runSchemaFormat(messy, c.io)).toBe(0);
     expect(c.out.join('')).toBe(
@@ -110,6 +113,8 @@ describe('trellis schema format', () => {
     const c = capture();
     expect(await runSchemaFormat(bad, c.io)).toBe(1);
     expect(c.out).toEqual([]);
-    expect(c.err).toEqual([`parse error in \`${bad}\`, line 5, column 29: relation/permission \`editor\` not found under definition \`document\`\n`]);
+    expect(c.err).toEqual([
+      `parse error in \`${bad}\`, line 5, column 29: relation/permission \`editor\` not found under definition \`document\`\n`,
+    ]);
   });
 });

@@ -74,7 +74,10 @@ export async function loadSchemaFile(path: string): Promise<Loaded> {
     try {
       return fromCompile(await readFile(zedPath, 'utf8'), relative(process.cwd(), zedPath) || zedPath);
     } catch (e) {
-      return { messages: [`${path}:${file.schemaFile.at.line}: cannot read schema file ${target}: ${e instanceof Error ? e.message : String(e)}`], ok: false };
+      return {
+        messages: [`${path}:${file.schemaFile.at.line}: cannot read schema file ${target}: ${e instanceof Error ? e.message : String(e)}`],
+        ok: false,
+      };
     }
   }
   if (file.schema) return fromCompile(file.schema.text, path, file.schema.origin.line - 1, file.schema.indent);
@@ -105,10 +108,7 @@ export async function runSchemaFormat(path: string, io: SchemaIo = processIo): P
 
 /** The `schema` command, created on first use so several modules can add subcommands to it. */
 export function schemaCommand(program: Command): Command {
-  return (
-    program.commands.find((c) => c.name() === 'schema') ??
-    program.command('schema').description('check, format and manage schemas')
-  );
+  return program.commands.find((c) => c.name() === 'schema') ?? program.command('schema').description('check, format and manage schemas');
 }
 
 export function registerSchemaCommands(program: Command): Command {

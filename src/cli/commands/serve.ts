@@ -39,7 +39,11 @@ function prepareDatastore(spec: string): string {
   return spec;
 }
 
-export async function startMetrics(addr: string | undefined, metrics: ServerMetrics, logger: Logger): Promise<(() => Promise<void>) | undefined> {
+export async function startMetrics(
+  addr: string | undefined,
+  metrics: ServerMetrics,
+  logger: Logger,
+): Promise<(() => Promise<void>) | undefined> {
   if (!addr) return undefined;
   const { host, port } = splitAddress(addr);
   const { port: bound, server } = await metrics.listen(host, port);
@@ -64,7 +68,12 @@ export function registerServe(program: Command): void {
     .description('run the SpiceDB-compatible gRPC server (authzed.api.v1)')
     .option('--datastore <spec>', "'memory', a SQLite file path, or a postgres:// URL", DEFAULT_DATASTORE)
     .option('--grpc-addr <host:port>', 'address to serve gRPC on', DEFAULT_GRPC_ADDR)
-    .option('--grpc-preshared-key <key>', 'preshared key clients must send as a bearer token (repeatable; or TRELLIS_GRPC_PRESHARED_KEY, comma-separated)', collect, [])
+    .option(
+      '--grpc-preshared-key <key>',
+      'preshared key clients must send as a bearer token (repeatable; or TRELLIS_GRPC_PRESHARED_KEY, comma-separated)',
+      collect,
+      [],
+    )
     .option('--grpc-tls-cert-path <file>', 'TLS certificate (PEM) for the gRPC server')
     .option('--grpc-tls-key-path <file>', 'TLS private key (PEM) for the gRPC server')
     .option('--metrics-addr <host:port>', 'serve Prometheus metrics on this address (/metrics)')
@@ -76,9 +85,13 @@ export function registerServe(program: Command): void {
       }
       const logger = makeLogger(opts.logLevel);
       // The environment keeps keys out of `ps` output; flags win when both are given.
-      const keys = opts.grpcPresharedKey.length > 0
-        ? opts.grpcPresharedKey
-        : (process.env['TRELLIS_GRPC_PRESHARED_KEY'] ?? '').split(',').map((k) => k.trim()).filter((k) => k.length > 0);
+      const keys =
+        opts.grpcPresharedKey.length > 0
+          ? opts.grpcPresharedKey
+          : (process.env['TRELLIS_GRPC_PRESHARED_KEY'] ?? '')
+              .split(',')
+              .map((k) => k.trim())
+              .filter((k) => k.length > 0);
       // Checked before opening the datastore, so a misconfiguration touches nothing.
       const { host } = splitAddress(opts.grpcAddr);
       if (keys.length === 0 && !isLoopback(host)) {

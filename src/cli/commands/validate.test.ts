@@ -5,8 +5,10 @@ import { join } from 'node:path';
 import { Command } from 'commander';
 import { registerValidate, runValidate } from './validate.js';
 
-const GOOD = 'schema: |-\n  definition user {}\n  definition doc {\n    relation viewer: user\n  }\nrelationships: |-\n  doc:a#viewer@user:tom\nassertions:\n  assertTrue:\n    - doc:a#viewer@user:tom\n';
-const BAD = 'schema: |-\n  definition user {}\n  definition doc {\n    relation viewer: user\n  }\nrelationships: |-\n  doc:a#viewer@user:tom\nassertions:\n  assertFalse:\n    - doc:a#viewer@user:tom\n';
+const GOOD =
+  'schema: |-\n  definition user {}\n  definition doc {\n    relation viewer: user\n  }\nrelationships: |-\n  doc:a#viewer@user:tom\nassertions:\n  assertTrue:\n    - doc:a#viewer@user:tom\n';
+const BAD =
+  'schema: |-\n  definition user {}\n  definition doc {\n    relation viewer: user\n  }\nrelationships: |-\n  doc:a#viewer@user:tom\nassertions:\n  assertFalse:\n    - doc:a#viewer@user:tom\n';
 
 async function withFiles<T>(fn: (dir: string) => Promise<T>): Promise<T> {
   const dir = await mkdtemp(join(tmpdir(), 'trellis-validate-'));
@@ -24,7 +26,10 @@ describe('trellis validate', () => {
     await withFiles(async (dir) => {
       const out: string[] = [];
       const err: string[] = [];
-      const code = await runValidate([join(dir, 'good.yaml'), join(dir, 'bad.yaml')], { stdout: (l) => out.push(l), stderr: (l) => err.push(l) });
+      const code = await runValidate([join(dir, 'good.yaml'), join(dir, 'bad.yaml')], {
+        stdout: (l) => out.push(l),
+        stderr: (l) => err.push(l),
+      });
       expect(code).toBe(1);
       expect(err).toEqual([`${join(dir, 'bad.yaml')}:10: Expected relation or permission doc:a#viewer@user:tom to not exist`]);
       expect(out).toEqual([
