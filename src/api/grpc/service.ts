@@ -71,6 +71,7 @@ interface AnyCall {
   cancelled?: boolean;
   getDeadline(): Date | number;
   on(event: 'cancelled', listener: () => void): unknown;
+  off(event: 'cancelled', listener: () => void): unknown;
   sendMetadata(md: Metadata): void;
 }
 
@@ -120,7 +121,15 @@ function startCall(call: AnyCall): { controller: AbortController; cleanup: () =>
     md.set('x-request-id', requestId);
     call.sendMetadata(md);
   }
-  return { controller, cleanup: () => timer && clearTimeout(timer) };
+  // grpc-js emits 'cancelled' after every finished call too; detaching here spares building an
+  // Error and aborting a signal nobody listens to any more, on every call.
+  return {
+    controller,
+    cleanup: () => {
+      call.off('cancelled', onCancel);
+      if (timer) clearTimeout(timer);
+    },
+  };
 }
 
 async function* readAll<T>(call: ServerReadableStream<T, unknown>, signal: AbortSignal): AsyncIterable<T> {
