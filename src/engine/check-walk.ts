@@ -19,6 +19,9 @@ import {
 
 type Outcomes = Map<string, Outcome>;
 
+/** Relation reads one request remembers; beyond this it reads again rather than grow. */
+const MEMO_LIMIT = 4096;
+
 /** Mutable bookkeeping of one dispatch: depth used, and (when tracing) per-resource evidence. */
 class Frame {
   depthRequired = 1;
@@ -168,6 +171,21 @@ export class CheckWalk implements Dispatcher {
     return results.flat();
   }
 
+  /**
+   * All rows of one relation for a batch of ids, read once per request: `view`, `edit` and
+   * `manage` of a folder each walk the same `parent` rows.
+   */
+  private relationRows(frame: Frame, relation: string, ids: readonly string[]): Promise<readonly Relationship[]> {
+    const req = frame.req;
+    const memo = req.ctx.rows;
+    const key = `${req.resourceType}\u0000${relation}\u0000${ids.join('\u0001')}`;
+    const known = memo.get(key);
+    if (known !== undefined) return known;
+    const read = this.query(frame, { resourceType: req.resourceType, relation }, ids);
+    if (memo.size < MEMO_LIMIT) memo.set(key, read);
+    return read;
+  }
+
   /** A relation: direct subjects (exact or wildcard), then subject sets through nested dispatch. */
   private async direct(frame: Frame, relation: Relation, ids: readonly string[]): Promise<Outcomes> {
     const req = frame.req;
@@ -283,7 +301,7 @@ export class CheckWalk implements Dispatcher {
   private async arrow(frame: Frame, tupleset: string, computed: string, mode: 'any' | 'all', ids: readonly string[]): Promise<Outcomes> {
     const req = frame.req;
     const schema = req.ctx.schema;
-    const rels = (await this.query(frame, { resourceType: req.resourceType, relation: tupleset }, ids)).filter((r) => r.subject.id !== WILDCARD_ID);
+    const rels = (await this.relationRows(frame, tupleset, ids)).filter((r) => r.subject.id !== WILDCARD_ID);
     const byType = new Map<string, Set<string>>();
     for (const r of rels) {
       if (!schema.definitions.get(r.subject.type)?.members.has(computed)) continue;

@@ -28,6 +28,11 @@ export interface DispatchContext {
   readonly undecided: Map<string, number>;
   /** Results this request already computed, by sub-problem and resource id. */
   readonly memo: Map<string, CacheEntry>;
+  /**
+   * Relationship reads this request already made, by (type, relation, ids): `view`, `edit` and
+   * `manage` all walk the same `parent` rows.
+   */
+  readonly rows: Map<string, Promise<readonly Relationship[]>>;
 }
 
 export interface CheckDispatch {

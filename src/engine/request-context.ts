@@ -2,7 +2,7 @@
  * The per-request `DispatchContext`. The store reader and the memos are created on first use,
  * so a check answered entirely from the cache allocates none of them.
  */
-import type { Revision } from '../core/index.js';
+import type { Relationship, Revision } from '../core/index.js';
 import type { Schema } from '../schema/index.js';
 import type { Store, StoreReader } from '../store/index.js';
 import type { DispatchContext } from './dispatch.js';
@@ -13,6 +13,7 @@ export class RequestContext implements DispatchContext {
   private readerValue: StoreReader | undefined;
   private undecidedValue: Map<string, number> | undefined;
   private memoValue: Map<string, CacheEntry> | undefined;
+  private rowsValue: Map<string, Promise<readonly Relationship[]>> | undefined;
 
   constructor(
     private readonly store: Store,
@@ -33,5 +34,9 @@ export class RequestContext implements DispatchContext {
 
   get memo(): Map<string, CacheEntry> {
     return (this.memoValue ??= new Map());
+  }
+
+  get rows(): Map<string, Promise<readonly Relationship[]>> {
+    return (this.rowsValue ??= new Map());
   }
 }
