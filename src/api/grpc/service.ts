@@ -15,6 +15,7 @@ import {
 } from '@grpc/grpc-js';
 import { create, fromBinary, toBinary, type DescMessage, type DescMethod, type MessageInitShape, type MessageShape } from '@bufbuild/protobuf';
 import type { GenService, GenServiceMethods } from '@bufbuild/protobuf/codegenv2';
+import { CallLifetime } from './call-lifetime.js';
 import { CallAbortedError, toGrpcStatus, toServiceError, type GrpcStatus } from './errors.js';
 import type { TrellisPort } from './trellis-port.js';
 
@@ -82,35 +83,45 @@ function deadlineMs(call: AnyCall): number {
 
 const NEVER = new AbortController().signal;
 
-function contextFor(call: AnyCall, method: string, trellis: TrellisPort, controller: AbortController, closing: AbortSignal): CallContext {
-  return {
-    trellis,
-    signal: controller.signal,
-    method,
-    metadata: call.metadata,
-    closing,
-    throwIfAborted() {
-      if (controller.signal.aborted) {
-        const reason: unknown = controller.signal.reason;
-        throw reason instanceof CallAbortedError ? reason : new CallAbortedError(Code.CANCELLED, 'call cancelled');
-      }
-    },
-  };
+/** A class rather than an object literal: literals with getters are slow to build per call. */
+class Context implements CallContext {
+  constructor(
+    readonly trellis: TrellisPort,
+    readonly method: string,
+    readonly metadata: Metadata,
+    readonly closing: AbortSignal,
+    private readonly life: CallLifetime,
+  ) {}
+
+  get signal(): AbortSignal {
+    return this.life.signal;
+  }
+
+  throwIfAborted(): void {
+    if (this.life.aborted) {
+      const reason: unknown = this.life.reason;
+      throw reason instanceof CallAbortedError ? reason : new CallAbortedError(Code.CANCELLED, 'call cancelled');
+    }
+  }
 }
 
-/** Starts the per-call machinery; returns the controller or throws DEADLINE_EXCEEDED at once. */
-function startCall(call: AnyCall): { controller: AbortController; cleanup: () => void } {
-  const controller = new AbortController();
+function contextFor(call: AnyCall, method: string, trellis: TrellisPort, life: CallLifetime, closing: AbortSignal): CallContext {
+  return new Context(trellis, method, call.metadata, closing, life);
+}
+
+/** Starts the per-call machinery; returns the call's lifetime or throws DEADLINE_EXCEEDED at once. */
+function startCall(call: AnyCall): { life: CallLifetime; cleanup: () => void } {
+  const life = new CallLifetime();
   const deadline = deadlineMs(call);
   if (Number.isFinite(deadline) && deadline <= Date.now()) {
     throw new CallAbortedError(Code.DEADLINE_EXCEEDED, 'context deadline exceeded');
   }
-  const onCancel = (): void => controller.abort(new CallAbortedError(Code.CANCELLED, 'context canceled'));
+  const onCancel = (): void => life.abort(new CallAbortedError(Code.CANCELLED, 'context canceled'));
   call.on('cancelled', onCancel);
   let timer: NodeJS.Timeout | undefined;
   if (Number.isFinite(deadline)) {
     timer = setTimeout(
-      () => controller.abort(new CallAbortedError(Code.DEADLINE_EXCEEDED, 'context deadline exceeded')),
+      () => life.abort(new CallAbortedError(Code.DEADLINE_EXCEEDED, 'context deadline exceeded')),
       Math.min(Math.max(0, deadline - Date.now()), 2_147_000_000),
     );
     timer.unref();
@@ -124,7 +135,7 @@ function startCall(call: AnyCall): { controller: AbortController; cleanup: () =>
   // grpc-js emits 'cancelled' after every finished call too; detaching here spares building an
   // Error and aborting a signal nobody listens to any more, on every call.
   return {
-    controller,
+    life,
     cleanup: () => {
       call.off('cancelled', onCancel);
       if (timer) clearTimeout(timer);
@@ -132,9 +143,9 @@ function startCall(call: AnyCall): { controller: AbortController; cleanup: () =>
   };
 }
 
-async function* readAll<T>(call: ServerReadableStream<T, unknown>, signal: AbortSignal): AsyncIterable<T> {
+async function* readAll<T>(call: ServerReadableStream<T, unknown>, life: CallLifetime): AsyncIterable<T> {
   for await (const msg of call as AsyncIterable<T>) {
-    if (signal.aborted) throw signal.reason;
+    if (life.aborted) throw life.reason;
     yield msg;
   }
 }
@@ -188,17 +199,11 @@ export function buildService<S extends GenServiceMethods>(
               const s = startCall(call);
               cleanup = s.cleanup;
               const trellis = await gate.resolve(call.metadata, name);
-              const ctx = contextFor(call, name, trellis, s.controller, gate.closing ?? NEVER);
+              const ctx = contextFor(call, name, trellis, s.life, gate.closing ?? NEVER);
               const arg = method.methodKind === 'unary'
                 ? (call as ServerUnaryCall<unknown, unknown>).request
-                : readAll(call as ServerReadableStream<unknown, unknown>, s.controller.signal);
-              const result = await Promise.race([
-                handler.call(impl, arg, ctx) as Promise<unknown>,
-                new Promise<never>((_, reject) => {
-                  if (s.controller.signal.aborted) reject(s.controller.signal.reason);
-                  s.controller.signal.addEventListener('abort', () => reject(s.controller.signal.reason), { once: true });
-                }),
-              ]);
+                : readAll(call as ServerReadableStream<unknown, unknown>, s.life);
+              const result = await s.life.race(handler.call(impl, arg, ctx) as Promise<unknown>);
               callback(null, toMessage(result));
               gate.observe(name, OK, Date.now() - started);
             } catch (err) {
@@ -220,11 +225,11 @@ export function buildService<S extends GenServiceMethods>(
               const s = startCall(call);
               cleanup = s.cleanup;
               const trellis = await gate.resolve(call.metadata, name);
-              const ctx = contextFor(call, name, trellis, s.controller, gate.closing ?? NEVER);
+              const ctx = contextFor(call, name, trellis, s.life, gate.closing ?? NEVER);
               const iterable = handler.call(impl, call.request, ctx) as AsyncIterable<unknown>;
               for await (const item of iterable) {
                 ctx.throwIfAborted();
-                const wait = writeWithBackpressure(call, toMessage(item), s.controller.signal);
+                const wait = writeWithBackpressure(call, toMessage(item), s.life.signal);
                 if (wait) await wait;
               }
               ctx.throwIfAborted();
