@@ -134,7 +134,12 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     closing: closingController.signal,
   };
 
-  const server = new Server({ 'grpc.max_receive_message_length': 8 * 1024 * 1024 });
+  const server = new Server({
+    'grpc.max_receive_message_length': 8 * 1024 * 1024,
+    // Channelz bookkeeping (per-call trackers, timestamps) runs on every call by default, yet no
+    // channelz service is registered to read it.
+    'grpc.enable_channelz': 0,
+  });
   for (const [svc, impl] of [
     [PermissionsService, permissionsService],
     [SchemaService, schemaService],
