@@ -16,6 +16,8 @@ import {
 import { create, fromBinary, toBinary, type DescMessage, type DescMethod, type MessageInitShape, type MessageShape } from '@bufbuild/protobuf';
 import type { GenService, GenServiceMethods } from '@bufbuild/protobuf/codegenv2';
 import { CallLifetime } from './call-lifetime.js';
+import { encodeSimpleCheckResponse } from './fast-encode.js';
+import { CheckPermissionResponseSchema, type CheckPermissionResponse } from '../../gen/authzed/api/v1/permission_service_pb.js';
 import { CallAbortedError, toGrpcStatus, toServiceError, type GrpcStatus } from './errors.js';
 import type { TrellisPort } from './trellis-port.js';
 
@@ -163,6 +165,11 @@ function writeWithBackpressure(call: ServerWritableStream<unknown, unknown>, msg
   });
 }
 
+/** Hand-written encoders for hot responses, by message type; each declines what it cannot write. */
+const FAST_ENCODERS = new Map<string, (m: MessageShape<DescMessage>) => Buffer | undefined>([
+  [CheckPermissionResponseSchema.typeName, (m) => encodeSimpleCheckResponse(m as CheckPermissionResponse)],
+]);
+
 export function buildService<S extends GenServiceMethods>(
   service: GenService<S>,
   impl: ServiceImpl<S>,
@@ -176,13 +183,16 @@ export function buildService<S extends GenServiceMethods>(
     if (!handler) throw new Error(`no implementation for ${name}`);
     const input = method.input;
     const output = method.output;
+    const fastEncoder = FAST_ENCODERS.get(output.typeName);
     definition[method.name] = {
       path: `/${service.typeName}/${method.name}`,
       requestStream: method.methodKind === 'client_streaming' || method.methodKind === 'bidi_streaming',
       responseStream: method.methodKind === 'server_streaming' || method.methodKind === 'bidi_streaming',
       requestSerialize: (m: MessageShape<DescMessage>) => Buffer.from(toBinary(input, m)),
       requestDeserialize: (b: Buffer) => fromBinary(input, b),
-      responseSerialize: (m: MessageShape<DescMessage>) => Buffer.from(toBinary(output, m)),
+      responseSerialize: fastEncoder
+        ? (m: MessageShape<DescMessage>) => fastEncoder(m) ?? Buffer.from(toBinary(output, m))
+        : (m: MessageShape<DescMessage>) => Buffer.from(toBinary(output, m)),
       responseDeserialize: (b: Buffer) => fromBinary(output, b),
       originalName: method.localName,
     };
