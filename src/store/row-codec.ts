@@ -40,6 +40,30 @@ export function rowToRelationship(row: RelationshipRow): Relationship {
   };
 }
 
+/** A relationship row as an array in REL_COLUMNS order. */
+export type RawRelationshipRow = readonly [string, string, string, string, string, string, string | null, string | null, number | null];
+
+/** `rowToRelationship` for array rows, without building the intermediate object. */
+export function rawRowToRelationship(row: RawRelationshipRow): Relationship {
+  const [resourceType, resourceId, relation, subjectType, subjectId, subjectRelation, caveatName, caveatContext, expiresAt] = row;
+  const subject = subjectRelation === ELLIPSIS ? { type: subjectType, id: subjectId } : { type: subjectType, id: subjectId, relation: subjectRelation };
+  const resource = { type: resourceType, id: resourceId };
+  if (caveatName === null && expiresAt === null) return { resource, relation, subject };
+  const caveat =
+    caveatName === null
+      ? undefined
+      : caveatContext === null
+        ? { name: caveatName }
+        : { name: caveatName, context: JSON.parse(caveatContext) as JsonObject };
+  return {
+    resource,
+    relation,
+    subject,
+    ...(caveat ? { caveat } : {}),
+    ...(expiresAt !== null ? { expiresAt: new Date(Number(expiresAt)) } : {}),
+  };
+}
+
 /** Caveat context as stored: JSON text, or null when absent or empty. */
 export function contextText(r: Relationship): string | null {
   const ctx = r.caveat?.context;

@@ -6,6 +6,8 @@ export interface SqliteStatement {
   run(...params: unknown[]): { changes: number };
   get(...params: unknown[]): unknown;
   all(...params: unknown[]): unknown[];
+  /** Rows as arrays in column order instead of objects: no per-row property creation. */
+  raw(toggle: boolean): SqliteStatement;
 }
 
 export interface SqliteDatabase {

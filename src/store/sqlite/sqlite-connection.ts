@@ -3,12 +3,14 @@
  * shared SQL builder, and translation of driver errors into Trellis errors.
  */
 import { DatastoreUnavailableError, isTrellisError } from '../../core/index.js';
-import type { SqlDialect, SqlParams } from '../sql-filter.js';
+import type { RelationshipFilter } from '../../core/index.js';
+import { buildSelect, type SqlDialect, type SqlParams } from '../sql-filter.js';
+import type { SelectShape } from './select-shape.js';
 import { sqliteErrorCode, type SqliteDatabase, type SqliteStatement } from './driver.js';
 
 const STATEMENT_CACHE_SIZE = 500;
 /** Id lists up to this length bind one placeholder per id; longer ones go through json_each. */
-const MAX_INLINE_IDS = 64;
+export const MAX_INLINE_IDS = 64;
 
 class PositionalParams implements SqlParams {
   readonly values: unknown[] = [];
@@ -18,7 +20,7 @@ class PositionalParams implements SqlParams {
   }
 }
 
-function inlineSize(n: number): number {
+export function inlineSize(n: number): number {
   let size = 1;
   while (size < n) size *= 2;
   return size;
@@ -68,6 +70,10 @@ export function translateSqliteError(e: unknown): unknown {
 
 export class SqliteConnection {
   private readonly statements = new Map<string, SqliteStatement>();
+  /** Raw mode is a property of the prepared statement, so array-row reads get their own copies. */
+  private readonly rawStatements = new Map<string, SqliteStatement>();
+  /** Fast-path statements by shape key (a few dozen shapes at most). */
+  private readonly shapedStatements = new Map<string, SqliteStatement>();
   readonly dialect: SqlDialect;
 
   constructor(
@@ -78,20 +84,53 @@ export class SqliteConnection {
   }
 
   statement(sql: string): SqliteStatement {
-    let s = this.statements.get(sql);
+    return this.cached(this.statements, sql, false);
+  }
+
+  private cached(cache: Map<string, SqliteStatement>, sql: string, raw: boolean): SqliteStatement {
+    let s = cache.get(sql);
     if (s === undefined) {
       try {
         s = this.db.prepare(sql);
+        if (raw) s.raw(true);
       } catch (e) {
         throw translateSqliteError(e);
       }
-      if (this.statements.size >= STATEMENT_CACHE_SIZE) {
-        const oldest = this.statements.keys().next();
-        if (!oldest.done) this.statements.delete(oldest.value);
+      if (cache.size >= STATEMENT_CACHE_SIZE) {
+        const oldest = cache.keys().next();
+        if (!oldest.done) cache.delete(oldest.value);
       }
-      this.statements.set(sql, s);
+      cache.set(sql, s);
     }
     return s;
+  }
+
+  /**
+   * `allRaw` for a fast-path shape: the statement is found by the short shape key, and the SQL
+   * is built (by the general builder, from `filter`) only the first time a shape is seen.
+   */
+  allShaped<T extends readonly unknown[]>(shape: SelectShape, filter: RelationshipFilter): T[] {
+    let s = this.shapedStatements.get(shape.key);
+    if (s === undefined) {
+      const q = buildSelect({ filter, revision: 0, order: 'resource' }, this.dialect);
+      if (!q) return [];
+      s = this.cached(this.rawStatements, q.sql, true);
+      this.shapedStatements.set(shape.key, s);
+    }
+    try {
+      return s.all(...shape.values) as T[];
+    } catch (e) {
+      throw translateSqliteError(e);
+    }
+  }
+
+  /** Rows as arrays in the order of the SELECT's columns (hot reads: cheaper than objects). */
+  allRaw<T extends readonly unknown[]>(sql: string, values: readonly unknown[] = []): T[] {
+    try {
+      return this.cached(this.rawStatements, sql, true).all(...values) as T[];
+    } catch (e) {
+      throw translateSqliteError(e);
+    }
   }
 
   all<T>(sql: string, values: readonly unknown[] = []): T[] {
@@ -125,6 +164,8 @@ export class SqliteConnection {
 
   close(): void {
     this.statements.clear();
+    this.rawStatements.clear();
+    this.shapedStatements.clear();
     this.db.close();
   }
 }

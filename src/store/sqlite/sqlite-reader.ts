@@ -14,10 +14,11 @@ import {
   type RelationshipUpdate,
 } from '../../core/index.js';
 import { KEY_COLUMNS, REL_COLUMNS, buildCount, buildSelect, filterConditions, notExpired } from '../sql-filter.js';
-import { keyValues, relationshipValues, rowToRelationship, type RelationshipRow } from '../row-codec.js';
+import { keyValues, rawRowToRelationship, relationshipValues, type RawRelationshipRow } from '../row-codec.js';
 import type { DeleteOptions, DeleteResult, QueryOptions, StoreReader, StoreWriter, StoredSchema } from '../store.js';
 import { applyUpdates, checkPreconditions, deleteWithLimit, type LiveVersion, type WriteOps } from '../write-plan.js';
 import type { SqliteConnection } from './sqlite-connection.js';
+import { selectShape } from './select-shape.js';
 
 const KEY_MATCH = KEY_COLUMNS.map((c) => `${c} = ?`).join(' AND ');
 const INSERT_BATCH = 500;
@@ -44,6 +45,14 @@ export class SqliteReader implements StoreReader {
   }
 
   protected querySync(filter: RelationshipFilter, options?: QueryOptions): Relationship[] {
+    const shape = selectShape(filter, this.revision, this.conn.clock(), options);
+    const rows = shape ? this.conn.allShaped<RawRelationshipRow>(shape, filter) : this.selectRows(filter, options);
+    const out = new Array<Relationship>(rows.length);
+    for (let i = 0; i < rows.length; i++) out[i] = rawRowToRelationship(rows[i]!);
+    return out;
+  }
+
+  private selectRows(filter: RelationshipFilter, options?: QueryOptions): RawRelationshipRow[] {
     const q = buildSelect(
       {
         filter,
@@ -55,10 +64,7 @@ export class SqliteReader implements StoreReader {
       this.conn.dialect,
     );
     if (!q) return [];
-    const rows = this.conn.all<RelationshipRow>(q.sql, q.values);
-    const out = new Array<Relationship>(rows.length);
-    for (let i = 0; i < rows.length; i++) out[i] = rowToRelationship(rows[i]!);
-    return out;
+    return this.conn.allRaw<RawRelationshipRow>(q.sql, q.values);
   }
 
   async count(filter: RelationshipFilter): Promise<number> {
