@@ -3,7 +3,7 @@
  * chains, validates names (reference §2.4) and rejects duplicates. These are parse-category
  * problems in SpiceDB (its translator reports them as SCHEMA_PARSE_ERROR).
  */
-import type { CaveatParameterType, CaveatTypeName } from '../caveats/index.js';
+import { buildCaveatType, type CaveatParameterType } from '../caveats/index.js';
 import {
   CAVEAT_NAME_RE,
   RELATION_NAME_RE,
@@ -38,21 +38,6 @@ export interface Translation {
   readonly sourceMap: SourceMap;
   readonly diagnostics: readonly Diagnostic[];
 }
-
-const TYPE_ARITY: Readonly<Record<CaveatTypeName, number>> = {
-  any: 0,
-  bool: 0,
-  string: 0,
-  int: 0,
-  uint: 0,
-  double: 0,
-  bytes: 0,
-  duration: 0,
-  timestamp: 0,
-  ipaddress: 0,
-  list: 1,
-  map: 1,
-};
 
 /** The regex as SpiceDB prints it (JS escapes `/` in `source`). */
 function pattern(re: RegExp): string {
@@ -333,21 +318,17 @@ function translateCaveat(node: CaveatNode, report: Report): PendingCaveat | unde
 }
 
 function translateCaveatType(node: CaveatTypeNode, report: (msg: string, span: Span) => void): CaveatParameterType | undefined {
-  if (!Object.hasOwn(TYPE_ARITY, node.name)) {
-    report(`unknown type \`${node.name}\``, node);
-    return undefined;
-  }
-  const name = node.name as CaveatTypeName;
-  const arity = TYPE_ARITY[name];
-  if (node.args.length !== arity) {
-    report(`type \`${name}\` requires ${arity} type argument${arity === 1 ? '' : 's'}, found ${node.args.length}`, node);
-    return undefined;
-  }
   const args: CaveatParameterType[] = [];
   for (const a of node.args) {
     const t = translateCaveatType(a, report);
     if (!t) return undefined;
     args.push(t);
   }
-  return { name, args };
+  // The caveat layer owns the type names and their arity, with SpiceDB's messages.
+  const built = buildCaveatType(node.name, args);
+  if ('error' in built) {
+    report(built.error, node);
+    return undefined;
+  }
+  return built.type;
 }
