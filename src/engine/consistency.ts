@@ -18,8 +18,13 @@ export class RevisionResolver {
     if (revision > this.lastWrite) this.lastWrite = revision;
   }
 
-  async resolve(consistency?: Consistency): Promise<Revision> {
-    if (consistency === undefined || consistency.kind === 'minimize_latency') return this.optimized();
+  resolve(consistency?: Consistency): Promise<Revision> {
+    // The default read skips an async frame: it is on every check, cached ones included.
+    if (consistency === undefined || consistency.kind === 'minimize_latency') return this.readYourWrites ? this.optimized() : this.store.optimizedRevision();
+    return this.resolveExplicit(consistency);
+  }
+
+  private async resolveExplicit(consistency: Exclude<Consistency, { kind: 'minimize_latency' }>): Promise<Revision> {
     if (consistency.kind === 'fully_consistent') return this.store.headRevision();
     const token = decodeZedToken(consistency.token);
     const foreign = !tokenMatchesStore(token, this.store.uniqueId);

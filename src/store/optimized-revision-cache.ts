@@ -17,12 +17,18 @@ export class OptimizedRevisionCache {
    * expires after the same span on the local clock.
    */
   async get(compute: () => Promise<{ revision: number; nowMs: number; windowEndMs: number }>): Promise<number> {
+    const cached = this.peek();
+    if (cached !== undefined) return cached;
     const local = this.localClock();
-    if (this.value !== undefined && local < this.validUntil) return this.value;
     const r = await compute();
     this.value = r.revision;
     this.validUntil = local + Math.max(0, r.windowEndMs - r.nowMs);
     return r.revision;
+  }
+
+  /** The cached revision while its window lasts, else undefined: lets callers skip building `compute`. */
+  peek(): number | undefined {
+    return this.value !== undefined && this.localClock() < this.validUntil ? this.value : undefined;
   }
 
   clear(): void {

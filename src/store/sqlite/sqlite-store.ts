@@ -118,10 +118,13 @@ export class SqliteStore implements Store {
     return atWindow ?? this.conn.get<{ r: number }>('SELECT min(revision) AS r FROM transactions')?.r ?? 1;
   }
 
-  async optimizedRevision(): Promise<number> {
-    if (this.quantizationMs <= 0) return this.head();
+  optimizedRevision(): Promise<number> {
+    if (this.quantizationMs <= 0) return this.headRevision();
     // The horizon moves with time; a window longer than half the GC window could outlive it.
     if (this.gcWindowMs < 2 * this.quantizationMs) this.optimized.clear();
+    // The common case, a revision still inside its window, allocates no closure or async frame.
+    const cached = this.optimized.peek();
+    if (cached !== undefined) return Promise.resolve(cached);
     return this.optimized.get(async () => {
       const now = this.conn.clock();
       const windowStart = Math.floor(now / this.quantizationMs) * this.quantizationMs;
