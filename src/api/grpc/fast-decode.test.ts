@@ -4,7 +4,13 @@ import { create, fromBinary, toBinary } from '@bufbuild/protobuf';
 import { CheckPermissionRequestSchema } from '../../gen/authzed/api/v1/permission_service_pb.js';
 import { decodeSimpleCheckRequest } from './fast-decode.js';
 
-const text = fc.string({ unit: fc.integer({ min: 0, max: 0x10ffff }).filter((c) => c < 0xd800 || c > 0xdfff).map((c) => String.fromCodePoint(c)), maxLength: 40 });
+const text = fc.string({
+  unit: fc
+    .integer({ min: 0, max: 0x10ffff })
+    .filter((c) => c < 0xd800 || c > 0xdfff)
+    .map((c) => String.fromCodePoint(c)),
+  maxLength: 40,
+});
 const ascii = fc.string({ unit: 'binary-ascii', maxLength: 200 });
 const str = fc.oneof(ascii, ascii, text);
 const objectRef = fc.record({ objectType: str, objectId: str }, { requiredKeys: [] });
@@ -34,7 +40,10 @@ describe('decodeSimpleCheckRequest', () => {
           decoded++;
           expect(fast).toStrictEqual(fromBinary(CheckPermissionRequestSchema, bytes));
         }
-        const simple = !('withTracing' in init && init.withTracing) && !('consistency' in init) && ![...JSON.stringify(init)].some((ch) => ch.charCodeAt(0) >= 0x80);
+        const simple =
+          !('withTracing' in init && init.withTracing) &&
+          !('consistency' in init) &&
+          ![...JSON.stringify(init)].some((ch) => ch.charCodeAt(0) >= 0x80);
         expect(fast !== undefined).toBe(simple);
       }),
       { numRuns: 1000 },
@@ -43,7 +52,10 @@ describe('decodeSimpleCheckRequest', () => {
   });
 
   it('declines truncated, repeated and unknown fields instead of guessing', () => {
-    const bytes = toBinary(CheckPermissionRequestSchema, create(CheckPermissionRequestSchema, { resource: { objectType: 'doc', objectId: '1' }, permission: 'view' }));
+    const bytes = toBinary(
+      CheckPermissionRequestSchema,
+      create(CheckPermissionRequestSchema, { resource: { objectType: 'doc', objectId: '1' }, permission: 'view' }),
+    );
     expect(decodeSimpleCheckRequest(bytes)?.resource?.objectId).toBe('1');
     for (let cut = 1; cut < bytes.length; cut++) {
       const partial = decodeSimpleCheckRequest(bytes.subarray(0, cut));

@@ -89,7 +89,9 @@ export function decodeSimpleCheckRequest(bytes: Uint8Array): CheckPermissionRequ
       ? { $typeName: CHECK_REQUEST, resource, permission: p, subject, withTracing: false }
       : { $typeName: CHECK_REQUEST, permission: p, subject, withTracing: false };
   }
-  return resource ? { $typeName: CHECK_REQUEST, resource, permission: p, withTracing: false } : { $typeName: CHECK_REQUEST, permission: p, withTracing: false };
+  return resource
+    ? { $typeName: CHECK_REQUEST, resource, permission: p, withTracing: false }
+    : { $typeName: CHECK_REQUEST, permission: p, withTracing: false };
 }
 
 const CHECK_REQUEST = 'authzed.api.v1.CheckPermissionRequest';

@@ -1,18 +1,26 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { create, toBinary } from '@bufbuild/protobuf';
-import { CheckPermissionResponseSchema, type CheckPermissionResponse_Permissionship } from '../../gen/authzed/api/v1/permission_service_pb.js';
+import {
+  CheckPermissionResponseSchema,
+  type CheckPermissionResponse_Permissionship,
+} from '../../gen/authzed/api/v1/permission_service_pb.js';
 import { encodeSimpleCheckResponse } from './fast-encode.js';
 
-const reference = (m: ReturnType<typeof create<typeof CheckPermissionResponseSchema>>): Buffer => Buffer.from(toBinary(CheckPermissionResponseSchema, m));
+const reference = (m: ReturnType<typeof create<typeof CheckPermissionResponseSchema>>): Buffer =>
+  Buffer.from(toBinary(CheckPermissionResponseSchema, m));
 
 describe('encodeSimpleCheckResponse', () => {
   it('writes the same bytes as toBinary for any token and permissionship', () => {
     fc.assert(
-      fc.property(fc.option(fc.string({ unit: 'grapheme', maxLength: 300 }), { nil: undefined }), fc.integer({ min: 0, max: 127 }), (token, permissionship) => {
-        const m = create(CheckPermissionResponseSchema, { permissionship, ...(token !== undefined ? { checkedAt: { token } } : {}) });
-        expect(encodeSimpleCheckResponse(m)).toEqual(reference(m));
-      }),
+      fc.property(
+        fc.option(fc.string({ unit: 'grapheme', maxLength: 300 }), { nil: undefined }),
+        fc.integer({ min: 0, max: 127 }),
+        (token, permissionship) => {
+          const m = create(CheckPermissionResponseSchema, { permissionship, ...(token !== undefined ? { checkedAt: { token } } : {}) });
+          expect(encodeSimpleCheckResponse(m)).toEqual(reference(m));
+        },
+      ),
       { numRuns: 500 },
     );
   });
@@ -35,11 +43,23 @@ describe('encodeSimpleCheckResponse', () => {
 
   it('declines messages with more than a token and a permissionship', () => {
     const base = { checkedAt: { token: 't' }, permissionship: 3 };
-    expect(encodeSimpleCheckResponse(create(CheckPermissionResponseSchema, { ...base, partialCaveatInfo: { missingRequiredContext: ['x'] } }))).toBeUndefined();
+    expect(
+      encodeSimpleCheckResponse(create(CheckPermissionResponseSchema, { ...base, partialCaveatInfo: { missingRequiredContext: ['x'] } })),
+    ).toBeUndefined();
     expect(encodeSimpleCheckResponse(create(CheckPermissionResponseSchema, { ...base, debugTrace: {} }))).toBeUndefined();
-    expect(encodeSimpleCheckResponse(create(CheckPermissionResponseSchema, { ...base, optionalExpiresAt: { seconds: 1n } }))).toBeUndefined();
-    expect(encodeSimpleCheckResponse(create(CheckPermissionResponseSchema, { ...base, permissionship: -1 as CheckPermissionResponse_Permissionship }))).toBeUndefined();
-    expect(encodeSimpleCheckResponse(create(CheckPermissionResponseSchema, { ...base, permissionship: 200 as CheckPermissionResponse_Permissionship }))).toBeUndefined();
+    expect(
+      encodeSimpleCheckResponse(create(CheckPermissionResponseSchema, { ...base, optionalExpiresAt: { seconds: 1n } })),
+    ).toBeUndefined();
+    expect(
+      encodeSimpleCheckResponse(
+        create(CheckPermissionResponseSchema, { ...base, permissionship: -1 as CheckPermissionResponse_Permissionship }),
+      ),
+    ).toBeUndefined();
+    expect(
+      encodeSimpleCheckResponse(
+        create(CheckPermissionResponseSchema, { ...base, permissionship: 200 as CheckPermissionResponse_Permissionship }),
+      ),
+    ).toBeUndefined();
     const unknown = create(CheckPermissionResponseSchema, base);
     unknown.$unknown = [{ no: 9, wireType: 0, data: new Uint8Array([1]) }];
     expect(encodeSimpleCheckResponse(unknown)).toBeUndefined();

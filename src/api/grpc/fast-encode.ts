@@ -31,7 +31,8 @@ function hasUnknown(m: { readonly $unknown?: readonly unknown[] | undefined }): 
 
 /** The encoded message, or undefined when it carries anything beyond a token and a permissionship. */
 export function encodeSimpleCheckResponse(m: CheckPermissionResponse): Buffer | undefined {
-  if (m.partialCaveatInfo !== undefined || m.debugTrace !== undefined || m.optionalExpiresAt !== undefined || hasUnknown(m)) return undefined;
+  if (m.partialCaveatInfo !== undefined || m.debugTrace !== undefined || m.optionalExpiresAt !== undefined || hasUnknown(m))
+    return undefined;
   const p = m.permissionship;
   // Enum values are int32 varints; negative or large ones stay with the general encoder.
   if (!Number.isInteger(p) || p < 0 || p >= 0x80) return undefined;
