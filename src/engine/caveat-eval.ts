@@ -11,7 +11,11 @@ import type { Permissionship } from './types.js';
 const EMPTY: JsonObject = Object.freeze({});
 
 /** Evaluates a carried caveat tree against the schema's compiled caveats. */
-export function evaluateOutcomeCaveats(schema: Schema, outcome: Extract<Outcome, { kind: 'caveated' }>, context: JsonObject | undefined): CaveatResult {
+export function evaluateOutcomeCaveats(
+  schema: Schema,
+  outcome: Extract<Outcome, { kind: 'caveated' }>,
+  context: JsonObject | undefined,
+): CaveatResult {
   return evaluateCaveatExpr(outcome.expr, (name) => schema.caveats.get(name)?.compiled, context ?? EMPTY);
 }
 

@@ -7,15 +7,7 @@
 import { ELLIPSIS, type Relationship, type RelationshipFilter, WILDCARD_ID } from '../core/index.js';
 import { assertNever, type PermissionExpr, type Relation } from '../schema/index.js';
 import { problemPrefix, type CheckDispatch, type CheckDispatchResult, type Dispatcher, type RawTrace } from './dispatch.js';
-import {
-  DEPTH,
-  MEMBER,
-  andNotOutcome,
-  andOutcome,
-  orInto,
-  relationshipOutcome,
-  type Outcome,
-} from './outcome.js';
+import { DEPTH, MEMBER, andNotOutcome, andOutcome, orInto, relationshipOutcome, type Outcome } from './outcome.js';
 
 type Outcomes = Map<string, Outcome>;
 
@@ -70,7 +62,8 @@ function cheapestFirst(frame: Frame, children: readonly PermissionExpr[]): reado
     return e.kind === 'arrow' ? 4 : 3;
   };
   let sorted = true;
-  for (let i = 1; i < children.length; i++) if (cost(children[i - 1] as PermissionExpr) > cost(children[i] as PermissionExpr)) sorted = false;
+  for (let i = 1; i < children.length; i++)
+    if (cost(children[i - 1] as PermissionExpr) > cost(children[i] as PermissionExpr)) sorted = false;
   return sorted ? children : [...children].sort((a, b) => cost(a) - cost(b));
 }
 
@@ -147,7 +140,14 @@ export class CheckWalk implements Dispatcher {
     const parts = chunk(ids, this.chunkSize);
     const results = await Promise.all(
       parts.map((resourceIds) =>
-        top.dispatchCheck({ ctx: base.ctx, resourceType, resourceIds, relation, subject: base.subject, depthRemaining: base.depthRemaining - 1 }),
+        top.dispatchCheck({
+          ctx: base.ctx,
+          resourceType,
+          resourceIds,
+          relation,
+          subject: base.subject,
+          depthRemaining: base.depthRemaining - 1,
+        }),
       ),
     );
     let depthRequired = 0;
@@ -203,7 +203,11 @@ export class CheckWalk implements Dispatcher {
     }
     if (directAllowed || wildcardAllowed) {
       const subjectIds = directAllowed && wildcardAllowed ? [s.id, WILDCARD_ID] : directAllowed ? [s.id] : [WILDCARD_ID];
-      const rels = await this.query(frame, { resourceType: req.resourceType, relation: req.relation, subject: { type: s.type, ids: subjectIds } }, ids);
+      const rels = await this.query(
+        frame,
+        { resourceType: req.resourceType, relation: req.relation, subject: { type: s.type, ids: subjectIds } },
+        ids,
+      );
       for (const r of rels) {
         const matches = r.subject.id === WILDCARD_ID ? wildcardAllowed : sameRelation(r.subject.relation, s.relation);
         if (!matches) continue;
@@ -342,4 +346,3 @@ export class CheckWalk implements Dispatcher {
     return out;
   }
 }
-

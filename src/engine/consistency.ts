@@ -20,7 +20,8 @@ export class RevisionResolver {
 
   resolve(consistency?: Consistency): Promise<Revision> {
     // The default read skips an async frame: it is on every check, cached ones included.
-    if (consistency === undefined || consistency.kind === 'minimize_latency') return this.readYourWrites ? this.optimized() : this.store.optimizedRevision();
+    if (consistency === undefined || consistency.kind === 'minimize_latency')
+      return this.readYourWrites ? this.optimized() : this.store.optimizedRevision();
     return this.resolveExplicit(consistency);
   }
 

@@ -3,14 +3,7 @@
  * and schema resolution, and exposes check, bulk check, expand and the lookups.
  */
 import { LRUCache } from 'lru-cache';
-import {
-  MaxDepthExceededError,
-  encodeZedToken,
-  type JsonObject,
-  type ObjectRef,
-  type Revision,
-  type SubjectRef,
-} from '../core/index.js';
+import { MaxDepthExceededError, encodeZedToken, type JsonObject, type ObjectRef, type Revision, type SubjectRef } from '../core/index.js';
 import { compileSchemaOrThrow, type Schema } from '../schema/index.js';
 import type { Store } from '../store/index.js';
 import { CachingDispatcher } from './caching-dispatcher.js';
@@ -90,7 +83,13 @@ export interface EngineCore {
   token(revision: Revision, schemaHash?: string): string;
   context(revision: Revision, schema: Schema, operation: string, trace?: boolean): DispatchContext;
   /** Checks many resources of one type for one subject, chunked; outcomes by id. */
-  checkMany(ctx: DispatchContext, resourceType: string, ids: readonly string[], relation: string, subject: SubjectRef): Promise<CheckDispatchResult>;
+  checkMany(
+    ctx: DispatchContext,
+    resourceType: string,
+    ids: readonly string[],
+    relation: string,
+    subject: SubjectRef,
+  ): Promise<CheckDispatchResult>;
 }
 
 export function createEngine(options: EngineOptions): Engine {
@@ -105,7 +104,8 @@ export function createEngine(options: EngineOptions): Engine {
   let lastToken = { revision: 0, hash: '', token: '' };
   const tokenFor = (revision: Revision, hash?: string): string => {
     const h = hash ?? '';
-    if (lastToken.revision !== revision || lastToken.hash !== h) lastToken = { revision, hash: h, token: encodeZedToken(revision, store.uniqueId, hash) };
+    if (lastToken.revision !== revision || lastToken.hash !== h)
+      lastToken = { revision, hash: h, token: encodeZedToken(revision, store.uniqueId, hash) };
     return lastToken.token;
   };
 
@@ -130,10 +130,15 @@ export function createEngine(options: EngineOptions): Engine {
     token: tokenFor,
     context: (revision, schema, operation, trace = false) => new RequestContext(store, revision, schema, operation, metrics, trace),
     async checkMany(ctx, resourceType, ids, relation, subject) {
-      if (ids.length <= chunkSize) return top.dispatchCheck({ ctx, resourceType, resourceIds: ids, relation, subject, depthRemaining: maxDepth });
+      if (ids.length <= chunkSize)
+        return top.dispatchCheck({ ctx, resourceType, resourceIds: ids, relation, subject, depthRemaining: maxDepth });
       const parts: Promise<CheckDispatchResult>[] = [];
       for (let i = 0; i < ids.length; i += chunkSize) {
-        parts.push(Promise.resolve(top.dispatchCheck({ ctx, resourceType, resourceIds: ids.slice(i, i + chunkSize), relation, subject, depthRemaining: maxDepth })));
+        parts.push(
+          Promise.resolve(
+            top.dispatchCheck({ ctx, resourceType, resourceIds: ids.slice(i, i + chunkSize), relation, subject, depthRemaining: maxDepth }),
+          ),
+        );
       }
       const results = await Promise.all(parts);
       const outcomes = new Map<string, Outcome>();
@@ -157,7 +162,14 @@ export function createEngine(options: EngineOptions): Engine {
     const trace = req.trace === true;
     const ctx = new RequestContext(store, revision, schema, 'check', metrics, trace);
     const ids = [req.resource.id];
-    const pending = top.dispatchCheck({ ctx, resourceType: req.resource.type, resourceIds: ids, relation: req.permission, subject, depthRemaining: maxDepth });
+    const pending = top.dispatchCheck({
+      ctx,
+      resourceType: req.resource.type,
+      resourceIds: ids,
+      relation: req.permission,
+      subject,
+      depthRemaining: maxDepth,
+    });
     const r = pending instanceof Promise ? await pending : pending;
     const outcome = r.outcomes.get(req.resource.id);
     if (outcome?.kind === 'depth') throw new MaxDepthExceededError(maxDepth);
@@ -232,7 +244,13 @@ export function createEngine(options: EngineOptions): Engine {
   };
 }
 
-function itemResult(schema: Schema, r: CheckDispatchResult, id: string, context: JsonObject | undefined, maxDepth: number): BulkCheckItemResult {
+function itemResult(
+  schema: Schema,
+  r: CheckDispatchResult,
+  id: string,
+  context: JsonObject | undefined,
+  maxDepth: number,
+): BulkCheckItemResult {
   const outcome = r.outcomes.get(id);
   if (outcome?.kind === 'depth') return { ok: false, error: new MaxDepthExceededError(maxDepth) };
   try {

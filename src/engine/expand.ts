@@ -44,7 +44,8 @@ class Expander {
     const nested = rels.filter((r) => r.subject.relation !== undefined && r.subject.relation !== ELLIPSIS && r.subject.id !== WILDCARD_ID);
     if (nested.length === 0) return leaf;
     const children: ExpandTree[] = [leaf];
-    for (const r of nested) children.push(await this.node({ type: r.subject.type, id: r.subject.id }, r.subject.relation as string, depth - 1));
+    for (const r of nested)
+      children.push(await this.node({ type: r.subject.type, id: r.subject.id }, r.subject.relation as string, depth - 1));
     return { kind: 'intermediate', operation: 'union', children, expanded: resource, relation };
   }
 
@@ -86,11 +87,20 @@ export async function expand(core: EngineCore, req: ExpandRequest): Promise<Expa
   const { schema, hash } = await core.schemaFor(revision);
   requireMember(schema, req.resource.type, req.permission);
   core.metrics.dispatch('expand');
-  const tree = await new Expander(schema, core.store.reader(revision), core.maxDepth, req.recursive === true).node(req.resource, req.permission, core.maxDepth);
+  const tree = await new Expander(schema, core.store.reader(revision), core.maxDepth, req.recursive === true).node(
+    req.resource,
+    req.permission,
+    core.maxDepth,
+  );
   return { expandedAt: core.token(revision, hash), tree };
 }
 
-export async function expandSubjects(core: EngineCore, resource: ObjectRef, relation: string, revision: Revision): Promise<ExpandedSubject[]> {
+export async function expandSubjects(
+  core: EngineCore,
+  resource: ObjectRef,
+  relation: string,
+  revision: Revision,
+): Promise<ExpandedSubject[]> {
   const { schema } = await core.schemaFor(revision);
   requireMember(schema, resource.type, relation);
   const walk = new SubjectWalk({
@@ -113,7 +123,9 @@ export async function expandSubjects(core: EngineCore, resource: ObjectRef, rela
     }
     const w = set.wildcard;
     if (w) {
-      const excluded = [...w.exclusions].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([id, o]) => ({ subject: subjectOf(id), caveated: o.kind !== 'member' }));
+      const excluded = [...w.exclusions]
+        .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+        .map(([id, o]) => ({ subject: subjectOf(id), caveated: o.kind !== 'member' }));
       out.push({ subject: { type, id: WILDCARD_ID }, caveated: w.outcome.kind !== 'member', excluded, parents: [...w.parents].sort() });
     }
   }

@@ -183,7 +183,8 @@ class ReverseWalk {
         seen.add(`${at.type}#${rel}`);
         const d = delta(at.type, rel);
         if (d.length === 0) continue;
-        for (const r of await this.query({ resourceType: n.type, relation: n.name, subject: { type: at.type, relation: rel } }, d)) out.push(r.resource.id);
+        for (const r of await this.query({ resourceType: n.type, relation: n.name, subject: { type: at.type, relation: rel } }, d))
+          out.push(r.resource.id);
       }
       return out;
     }
@@ -200,7 +201,8 @@ class ReverseWalk {
           for (const t of this.arrowTargets(n.type, e.tupleset, e.computed)) {
             const d = delta(t, e.computed);
             if (d.length === 0) continue;
-            for (const r of await this.query({ resourceType: n.type, relation: e.tupleset, subject: { type: t } }, d)) out.push(r.resource.id);
+            for (const r of await this.query({ resourceType: n.type, relation: e.tupleset, subject: { type: t } }, d))
+              out.push(r.resource.id);
           }
           return;
         case 'union':
@@ -235,7 +237,14 @@ function usesSelf(e: PermissionExpr): boolean {
   }
 }
 
-export async function lookupCandidates(schema: Schema, reader: StoreReader, resourceType: string, permission: string, subject: SubjectRef, chunkSize: number): Promise<Candidates> {
+export async function lookupCandidates(
+  schema: Schema,
+  reader: StoreReader,
+  resourceType: string,
+  permission: string,
+  subject: SubjectRef,
+  chunkSize: number,
+): Promise<Candidates> {
   return new ReverseWalk(schema, reader, subject, chunkSize).run(resourceType, permission);
 }
 

@@ -29,7 +29,14 @@ export function decodeCursor(text: string, expectedHash: string): LookupCursor {
   }
   if (typeof parsed !== 'object' || parsed === null) throw new InvalidCursorError('malformed cursor');
   const p = parsed as Record<string, unknown>;
-  if (p['v'] !== 1 || typeof p['r'] !== 'number' || !Number.isSafeInteger(p['r']) || p['r'] < 1 || typeof p['h'] !== 'string' || typeof p['a'] !== 'string') {
+  if (
+    p['v'] !== 1 ||
+    typeof p['r'] !== 'number' ||
+    !Number.isSafeInteger(p['r']) ||
+    p['r'] < 1 ||
+    typeof p['h'] !== 'string' ||
+    typeof p['a'] !== 'string'
+  ) {
     throw new InvalidCursorError('malformed cursor');
   }
   if (p['h'] !== expectedHash) throw new InvalidCursorError('cursor was issued for a different request');

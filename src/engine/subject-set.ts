@@ -63,7 +63,9 @@ export function valueAt(s: SubjectSet, x: string): Found | undefined {
 }
 
 export function single(id: string, outcome: Outcome, parents: ReadonlySet<string> = NO_PARENTS): SubjectSet {
-  return id === '*' ? { concrete: new Map(), wildcard: { outcome, parents, exclusions: new Map() } } : { concrete: new Map([[id, { outcome, parents }]]) };
+  return id === '*'
+    ? { concrete: new Map(), wildcard: { outcome, parents, exclusions: new Map() } }
+    : { concrete: new Map([[id, { outcome, parents }]]) };
 }
 
 function make(concrete: Map<string, Found>, wildcard: WildcardFound | undefined): SubjectSet {

@@ -49,7 +49,12 @@ function childAncestry(anc: Ancestry, rels: readonly Relationship[], include: (r
   return out;
 }
 
-function mergeTyped(a: TypedSubjects, b: TypedSubjects, op: (x: SubjectSet, y: SubjectSet) => SubjectSet, keys: 'union' | 'left' | 'both'): TypedSubjects {
+function mergeTyped(
+  a: TypedSubjects,
+  b: TypedSubjects,
+  op: (x: SubjectSet, y: SubjectSet) => SubjectSet,
+  keys: 'union' | 'left' | 'both',
+): TypedSubjects {
   const out = new Map<string, SubjectSet>();
   const all = keys === 'union' ? new Set([...a.keys(), ...b.keys()]) : new Set(a.keys());
   for (const k of all) {
@@ -96,7 +101,13 @@ export class SubjectWalk {
   constructor(private readonly o: SubjectWalkOptions) {}
 
   /** Subjects of `type:id#relation` for each id. */
-  async walk(type: string, ids: readonly string[], relation: string, depth: number, anc: Ancestry = new Map()): Promise<Map<string, TypedSubjects>> {
+  async walk(
+    type: string,
+    ids: readonly string[],
+    relation: string,
+    depth: number,
+    anc: Ancestry = new Map(),
+  ): Promise<Map<string, TypedSubjects>> {
     if (depth <= 0) throw new MaxDepthExceededError(this.o.maxDepth);
     const out = new Map<string, TypedSubjects>();
     const missing: string[] = [];
@@ -139,7 +150,13 @@ export class SubjectWalk {
     return out;
   }
 
-  private async direct(type: string, ids: readonly string[], relation: string, depth: number, anc: Ancestry): Promise<Map<string, TypedSubjects>> {
+  private async direct(
+    type: string,
+    ids: readonly string[],
+    relation: string,
+    depth: number,
+    anc: Ancestry,
+  ): Promise<Map<string, TypedSubjects>> {
     const rels = await this.query(type, relation, ids);
     const leaves = new Map<string, Map<string, SubjectSetBuilder>>();
     const parentsOf = new Map<string, ReadonlySet<string>>();
@@ -169,7 +186,17 @@ export class SubjectWalk {
     const acc = new TypedUnion();
     for (const [id, byKey] of leaves) for (const [key, b] of byKey) acc.addSet(id, key, b.build());
     const children = new Map<string, Map<string, TypedSubjects>>();
-    for (const [nk, n] of nested) children.set(nk, await this.walk(n.type, [...n.ids], n.relation, depth - 1, childAncestry(anc, rels, (r) => r.subject.type === n.type && r.subject.relation === n.relation)));
+    for (const [nk, n] of nested)
+      children.set(
+        nk,
+        await this.walk(
+          n.type,
+          [...n.ids],
+          n.relation,
+          depth - 1,
+          childAncestry(anc, rels, (r) => r.subject.type === n.type && r.subject.relation === n.relation),
+        ),
+      );
     for (const r of rels) {
       const s = r.subject;
       if (s.relation === undefined || s.relation === ELLIPSIS || s.id === WILDCARD_ID) continue;
@@ -179,7 +206,13 @@ export class SubjectWalk {
     return acc.build();
   }
 
-  private async expr(type: string, ids: readonly string[], e: PermissionExpr, depth: number, anc: Ancestry): Promise<Map<string, TypedSubjects>> {
+  private async expr(
+    type: string,
+    ids: readonly string[],
+    e: PermissionExpr,
+    depth: number,
+    anc: Ancestry,
+  ): Promise<Map<string, TypedSubjects>> {
     switch (e.kind) {
       case 'nil':
         return new Map();
@@ -224,7 +257,15 @@ export class SubjectWalk {
     }
   }
 
-  private async arrow(type: string, ids: readonly string[], tupleset: string, computed: string, mode: 'any' | 'all', depth: number, anc: Ancestry): Promise<Map<string, TypedSubjects>> {
+  private async arrow(
+    type: string,
+    ids: readonly string[],
+    tupleset: string,
+    computed: string,
+    mode: 'any' | 'all',
+    depth: number,
+    anc: Ancestry,
+  ): Promise<Map<string, TypedSubjects>> {
     const rels = (await this.query(type, tupleset, ids)).filter((r) => r.subject.id !== WILDCARD_ID);
     const byType = new Map<string, Set<string>>();
     for (const r of rels) {
@@ -234,7 +275,17 @@ export class SubjectWalk {
       set.add(r.subject.id);
     }
     const children = new Map<string, Map<string, TypedSubjects>>();
-    for (const [t, set] of byType) children.set(t, await this.walk(t, [...set], computed, depth - 1, childAncestry(anc, rels, (r) => r.subject.type === t)));
+    for (const [t, set] of byType)
+      children.set(
+        t,
+        await this.walk(
+          t,
+          [...set],
+          computed,
+          depth - 1,
+          childAncestry(anc, rels, (r) => r.subject.type === t),
+        ),
+      );
     if (mode === 'any') {
       const acc = new TypedUnion();
       for (const r of rels) {

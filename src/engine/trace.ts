@@ -11,7 +11,8 @@ import type { CheckTrace } from './types.js';
 export function buildTrace(schema: Schema, raw: RawTrace, context: JsonObject | undefined, seen: Set<RawTrace> = new Set()): CheckTrace {
   // Traces can share nodes (one sub-problem feeding several parents); cut repeats on a path.
   seen.add(raw);
-  const resolved = raw.outcome?.kind === 'depth' ? { permissionship: 'no_permission' as const } : resolveOutcome(schema, raw.outcome, context);
+  const resolved =
+    raw.outcome?.kind === 'depth' ? { permissionship: 'no_permission' as const } : resolveOutcome(schema, raw.outcome, context);
   const o = raw.outcome;
   const caveat = o?.kind === 'caveated' && o.expr.kind === 'caveat' ? o.expr : undefined;
   let caveatTrace: CheckTrace['caveat'];

@@ -19,7 +19,9 @@ export function describePrecondition(p: Precondition): string {
     const s: string[] = [`subject_type:${quote(f.subject.type)}`];
     for (const id of f.subject.ids ?? []) s.push(`optional_subject_id:${quote(id)}`);
     if (f.subject.relation !== undefined) {
-      s.push(`optional_relation:{${f.subject.relation === '...' || f.subject.relation === '' ? '' : `relation:${quote(f.subject.relation)}`}}`);
+      s.push(
+        `optional_relation:{${f.subject.relation === '...' || f.subject.relation === '' ? '' : `relation:${quote(f.subject.relation)}`}}`,
+      );
     }
     parts.push(`optional_subject_filter:{${s.join(' ')}}`);
   }

@@ -46,7 +46,8 @@ export type RawRelationshipRow = readonly [string, string, string, string, strin
 /** `rowToRelationship` for array rows, without building the intermediate object. */
 export function rawRowToRelationship(row: RawRelationshipRow): Relationship {
   const [resourceType, resourceId, relation, subjectType, subjectId, subjectRelation, caveatName, caveatContext, expiresAt] = row;
-  const subject = subjectRelation === ELLIPSIS ? { type: subjectType, id: subjectId } : { type: subjectType, id: subjectId, relation: subjectRelation };
+  const subject =
+    subjectRelation === ELLIPSIS ? { type: subjectType, id: subjectId } : { type: subjectType, id: subjectId, relation: subjectRelation };
   const resource = { type: resourceType, id: resourceId };
   if (caveatName === null && expiresAt === null) return { resource, relation, subject };
   const caveat =
@@ -71,7 +72,9 @@ export function contextText(r: Relationship): string | null {
 }
 
 /** The 9 stored column values of a relationship, in REL_COLUMNS order. */
-export function relationshipValues(r: Relationship): [string, string, string, string, string, string, string | null, string | null, number | null] {
+export function relationshipValues(
+  r: Relationship,
+): [string, string, string, string, string, string, string | null, string | null, number | null] {
   return [
     r.resource.type,
     r.resource.id,

@@ -32,7 +32,12 @@ test('preconditions print as SpiceDB prints the Precondition message', () => {
   expect(
     describePrecondition({
       operation: 'must_not_match',
-      filter: { resourceType: 'doc', resourceIdPrefix: 'x', relation: 'viewer', subject: { type: 'group', ids: ['eng'], relation: 'member' } },
+      filter: {
+        resourceType: 'doc',
+        resourceIdPrefix: 'x',
+        relation: 'viewer',
+        subject: { type: 'group', ids: ['eng'], relation: 'member' },
+      },
     }),
   ).toBe(
     'operation:OPERATION_MUST_NOT_MATCH filter:{resource_type:"doc" optional_resource_id_prefix:"x" optional_relation:"viewer" optional_subject_filter:{subject_type:"group" optional_subject_id:"eng" optional_relation:{relation:"member"}}}',

@@ -7,14 +7,7 @@
  * order. A reader at revision R sees exactly the state committed at or before R, minus
  * relationships whose expiration is at or before the datastore's clock "now".
  */
-import type {
-  Precondition,
-  Relationship,
-  RelationshipFilter,
-  RelationshipUpdate,
-  Revision,
-  JsonObject,
-} from '../core/index.js';
+import type { Precondition, Relationship, RelationshipFilter, RelationshipUpdate, Revision, JsonObject } from '../core/index.js';
 
 export interface StoredSchema {
   /** Schema text as written (canonical form is the writer's choice). */

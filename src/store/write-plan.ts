@@ -112,7 +112,11 @@ export async function checkPreconditions(ops: WriteOps, preconditions: readonly 
  * Delete by filter with a limit: reads at most limit+1 matches so a transactional delete
  * that would exceed the limit fails before touching anything.
  */
-export async function deleteWithLimit(ops: WriteOps, filter: RelationshipFilter, options: DeleteOptions & { limit: number }): Promise<DeleteResult> {
+export async function deleteWithLimit(
+  ops: WriteOps,
+  filter: RelationshipFilter,
+  options: DeleteOptions & { limit: number },
+): Promise<DeleteResult> {
   const { limit } = options;
   const rows = await ops.query(filter, { limit: limit + 1 });
   if (rows.length > limit && !options.allowPartial) throw new TooManyRelationshipsForDeleteError(limit);

@@ -10,11 +10,19 @@ const SCHEMA = 'definition user {}\ndefinition doc {\n  relation viewer: user\n}
 function rawUnary(endpoint: string, path: string, body: Buffer, md = new Metadata()): Promise<Buffer> {
   const client = new Client(endpoint, credentials.createInsecure());
   return new Promise((resolve, reject) => {
-    client.makeUnaryRequest(path, (b: Buffer) => b, (b: Buffer) => b, body, md, {}, (err, res) => {
-      client.close();
-      if (err || !res) reject(err);
-      else resolve(res);
-    });
+    client.makeUnaryRequest(
+      path,
+      (b: Buffer) => b,
+      (b: Buffer) => b,
+      body,
+      md,
+      {},
+      (err, res) => {
+        client.close();
+        if (err || !res) reject(err);
+        else resolve(res);
+      },
+    );
   });
 }
 
@@ -40,7 +48,9 @@ describe('preshared keys', () => {
   });
 
   it('rejects a missing or non-bearer header with UNAUTHENTICATED; the scheme is case-insensitive', async () => {
-    const missing = await rawUnary(h.endpoint, '/authzed.api.v1.SchemaService/ReadSchema', Buffer.alloc(0)).catch((e: { code: number; details: string }) => e);
+    const missing = await rawUnary(h.endpoint, '/authzed.api.v1.SchemaService/ReadSchema', Buffer.alloc(0)).catch(
+      (e: { code: number; details: string }) => e,
+    );
     expect(missing).toMatchObject({ code: status.UNAUTHENTICATED });
     const md = new Metadata();
     md.set('authorization', 'bearer first-key');
@@ -48,7 +58,9 @@ describe('preshared keys', () => {
     expect(ok.toString('utf8')).toContain('definition doc');
     const basic = new Metadata();
     basic.set('authorization', 'Basic first-key');
-    const e = await rawUnary(h.endpoint, '/authzed.api.v1.SchemaService/ReadSchema', Buffer.alloc(0), basic).catch((x: { code: number; details: string }) => x);
+    const e = await rawUnary(h.endpoint, '/authzed.api.v1.SchemaService/ReadSchema', Buffer.alloc(0), basic).catch(
+      (x: { code: number; details: string }) => x,
+    );
     expect(e).toMatchObject({ code: status.UNAUTHENTICATED, details: 'invalid preshared key: Request unauthenticated with bearer' });
   });
 
@@ -62,7 +74,13 @@ describe('preshared keys', () => {
     const client = new Client(h.endpoint, credentials.createInsecure());
     const md = new Metadata();
     md.set('authorization', 'Bearer first-key');
-    const call = client.makeBidiStreamRequest('/grpc.reflection.v1.ServerReflection/ServerReflectionInfo', (b: Buffer) => b, (b: Buffer) => b, md, {});
+    const call = client.makeBidiStreamRequest(
+      '/grpc.reflection.v1.ServerReflection/ServerReflectionInfo',
+      (b: Buffer) => b,
+      (b: Buffer) => b,
+      md,
+      {},
+    );
     const got = await new Promise<string>((resolve, reject) => {
       call.on('data', (b: Buffer) => {
         resolve(b.toString('latin1'));
@@ -73,7 +91,12 @@ describe('preshared keys', () => {
       call.write(Buffer.from([0x3a, 0x00]));
     });
     client.close();
-    for (const s of ['authzed.api.v1.PermissionsService', 'authzed.api.v1.SchemaService', 'authzed.api.v1.WatchService', 'authzed.api.v1.ExperimentalService']) {
+    for (const s of [
+      'authzed.api.v1.PermissionsService',
+      'authzed.api.v1.SchemaService',
+      'authzed.api.v1.WatchService',
+      'authzed.api.v1.ExperimentalService',
+    ]) {
       expect(got).toContain(s);
     }
   });
@@ -98,7 +121,14 @@ describe('serve-testing', () => {
     expect(e).toEqual({ code: status.NOT_FOUND, message: 'no schema has been defined; please call WriteSchema to start' });
     await b.writeSchema(v1.WriteSchemaRequest.create({ schema: SCHEMA }));
     const check = (c: typeof a) =>
-      c.checkPermission(v1.CheckPermissionRequest.create({ resource: obj('doc', '1'), permission: 'viewer', subject: subj('user:ann'), consistency: FULL() }));
+      c.checkPermission(
+        v1.CheckPermissionRequest.create({
+          resource: obj('doc', '1'),
+          permission: 'viewer',
+          subject: subj('user:ann'),
+          consistency: FULL(),
+        }),
+      );
     expect((await check(a)).permissionship).toBe(v1.CheckPermissionResponse_Permissionship.HAS_PERMISSION);
     expect((await check(b)).permissionship).toBe(v1.CheckPermissionResponse_Permissionship.NO_PERMISSION);
     // The same token on a new connection reaches the same store.
@@ -112,7 +142,13 @@ describe('a store without a schema', () => {
     try {
       const c = h.client(`empty-${Date.now()}`).promises;
       const e = await rejection(
-        c.checkPermission(v1.CheckPermissionRequest.create({ resource: obj('test/somenamespace', 'bar'), permission: 'someperm', subject: subj('test/user:someuser') })),
+        c.checkPermission(
+          v1.CheckPermissionRequest.create({
+            resource: obj('test/somenamespace', 'bar'),
+            permission: 'someperm',
+            subject: subj('test/user:someuser'),
+          }),
+        ),
       );
       expect(e).toEqual({
         code: status.FAILED_PRECONDITION,

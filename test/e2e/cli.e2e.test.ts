@@ -56,16 +56,26 @@ describe('trellis import and export', () => {
   it('imports a validation file, exports JSONL, and imports that elsewhere', () => {
     writeFileSync(
       join(dir, 'data.yaml'),
-      `schema: |\n${SCHEMA.split('\n').map((l) => `  ${l}`).join('\n')}\nrelationships: |\n  document:one#viewer@user:ann\n  // a comment\n  document:two#viewer@user:ann\n`,
+      `schema: |\n${SCHEMA.split('\n')
+        .map((l) => `  ${l}`)
+        .join('\n')}\nrelationships: |\n  document:one#viewer@user:ann\n  // a comment\n  document:two#viewer@user:ann\n`,
     );
-    expect(trellis('import', 'data.yaml', '--datastore', join(dir, 'a.db'))).toEqual({ code: 0, stdout: 'imported 2 relationships and the schema\n', stderr: '' });
+    expect(trellis('import', 'data.yaml', '--datastore', join(dir, 'a.db'))).toEqual({
+      code: 0,
+      stdout: 'imported 2 relationships and the schema\n',
+      stderr: '',
+    });
     const exported = trellis('export', '--format', 'jsonl', '--datastore', join(dir, 'a.db'));
     expect(exported.stdout).toBe('{"relationship":"document:one#viewer@user:ann"}\n{"relationship":"document:two#viewer@user:ann"}\n');
     writeFileSync(join(dir, 'data.jsonl'), exported.stdout);
     const b = ['--datastore', join(dir, 'b.db')];
     expect(trellis('schema', 'write', 'schema.zed', ...b).code).toBe(0);
     expect(trellis('import', 'data.jsonl', ...b).stdout).toBe('imported 2 relationships\n');
-    expect(trellis('lookup-resources', 'document', 'view', 'user:ann', ...b).stdout.split('\n').sort()).toEqual(['', 'one', 'two']);
+    expect(
+      trellis('lookup-resources', 'document', 'view', 'user:ann', ...b)
+        .stdout.split('\n')
+        .sort(),
+    ).toEqual(['', 'one', 'two']);
   }, 180_000);
 });
 
@@ -88,7 +98,12 @@ async function startProcess(args: string[], addresses: number): Promise<{ proc: 
 
 describe('trellis serve-testing', () => {
   it('seeds every token from --load-configs, isolates tokens and serves a read-only port', async () => {
-    writeFileSync(join(dir, 'seed.yaml'), `schema: |\n${SCHEMA.split('\n').map((l) => `  ${l}`).join('\n')}\nrelationships: |\n  document:seeded#viewer@user:sam\n`);
+    writeFileSync(
+      join(dir, 'seed.yaml'),
+      `schema: |\n${SCHEMA.split('\n')
+        .map((l) => `  ${l}`)
+        .join('\n')}\nrelationships: |\n  document:seeded#viewer@user:sam\n`,
+    );
     const { proc, ports } = await startProcess(
       ['serve-testing', '--grpc-addr', '127.0.0.1:0', '--readonly-grpc-addr', '127.0.0.1:0', '--load-configs', 'seed.yaml'],
       2,
@@ -96,11 +111,35 @@ describe('trellis serve-testing', () => {
     try {
       const [rw, ro] = ports;
       // Every new token starts from the seed file, and writes stay within the token's store.
-      expect(trellis('check', 'document:seeded', 'view', 'user:sam', '--endpoint', `localhost:${ro}`, '--insecure', '--token', 'tenant-c').stdout).toBe('true\n');
-      expect(trellis('schema', 'write', 'schema.zed', '--endpoint', `localhost:${rw}`, '--insecure', '--token', 'tenant-a')).toMatchObject({ code: 0 });
-      expect(trellis('relationship', 'delete', 'document:seeded', 'viewer', 'user:sam', '--endpoint', `localhost:${rw}`, '--insecure', '--token', 'tenant-a').code).toBe(0);
-      expect(trellis('check', 'document:seeded', 'view', 'user:sam', '--endpoint', `localhost:${rw}`, '--insecure', '--token', 'tenant-a').stdout).toBe('false\n');
-      expect(trellis('check', 'document:seeded', 'view', 'user:sam', '--endpoint', `localhost:${rw}`, '--insecure', '--token', 'tenant-b').stdout).toBe('true\n');
+      expect(
+        trellis('check', 'document:seeded', 'view', 'user:sam', '--endpoint', `localhost:${ro}`, '--insecure', '--token', 'tenant-c')
+          .stdout,
+      ).toBe('true\n');
+      expect(trellis('schema', 'write', 'schema.zed', '--endpoint', `localhost:${rw}`, '--insecure', '--token', 'tenant-a')).toMatchObject({
+        code: 0,
+      });
+      expect(
+        trellis(
+          'relationship',
+          'delete',
+          'document:seeded',
+          'viewer',
+          'user:sam',
+          '--endpoint',
+          `localhost:${rw}`,
+          '--insecure',
+          '--token',
+          'tenant-a',
+        ).code,
+      ).toBe(0);
+      expect(
+        trellis('check', 'document:seeded', 'view', 'user:sam', '--endpoint', `localhost:${rw}`, '--insecure', '--token', 'tenant-a')
+          .stdout,
+      ).toBe('false\n');
+      expect(
+        trellis('check', 'document:seeded', 'view', 'user:sam', '--endpoint', `localhost:${rw}`, '--insecure', '--token', 'tenant-b')
+          .stdout,
+      ).toBe('true\n');
       expect(trellis('schema', 'write', 'schema.zed', '--endpoint', `localhost:${ro}`, '--insecure', '--token', 'tenant-a')).toEqual({
         code: 1,
         stdout: '',
@@ -144,7 +183,9 @@ describe('trellis serve and the CLI over gRPC', () => {
     expect(trellis('relationship', 'touch', 'document:readme#viewer@user:carol', ...remote)).toMatchObject({ code: 0 });
     expect(trellis('check', 'document:readme', 'view', 'user:carol', ...remote)).toEqual({ code: 0, stdout: 'true\n', stderr: '' });
     expect(trellis('lookup-subjects', 'document:readme', 'view', 'user', ...remote).stdout).toBe('user:carol\n');
-    expect(trellis('check', 'document:readme', 'view', 'user:carol', '--endpoint', `localhost:${port}`, '--insecure', '--token', 'nope')).toEqual({
+    expect(
+      trellis('check', 'document:readme', 'view', 'user:carol', '--endpoint', `localhost:${port}`, '--insecure', '--token', 'nope'),
+    ).toEqual({
       code: 1,
       stdout: '',
       stderr: 'error: invalid preshared key: invalid token\n',

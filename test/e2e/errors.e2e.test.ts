@@ -31,7 +31,9 @@ const checkReq = (type: string, id: string, permission: string, subject: string)
 
 describe('schema errors', () => {
   it('parse error: INVALID_ARGUMENT, SCHEMA_PARSE_ERROR, 0-based positions in metadata, 1-based in the message', async () => {
-    const e = await rejection(c.writeSchema(v1.WriteSchemaRequest.create({ schema: 'definition user {}\ndefinition doc {\n  relation viewer user\n}' })));
+    const e = await rejection(
+      c.writeSchema(v1.WriteSchemaRequest.create({ schema: 'definition user {}\ndefinition doc {\n  relation viewer user\n}' })),
+    );
     expect(e.code).toBe(status.INVALID_ARGUMENT);
     expect(e.reason).toBe('ERROR_REASON_SCHEMA_PARSE_ERROR');
     expect(e.domain).toBe('authzed.com');
@@ -40,7 +42,9 @@ describe('schema errors', () => {
   });
 
   it('type error: FAILED_PRECONDITION, SCHEMA_TYPE_ERROR', async () => {
-    const e = await rejection(c.writeSchema(v1.WriteSchemaRequest.create({ schema: 'definition user {}\ndefinition doc {\n  permission view = nope\n}' })));
+    const e = await rejection(
+      c.writeSchema(v1.WriteSchemaRequest.create({ schema: 'definition user {}\ndefinition doc {\n  permission view = nope\n}' })),
+    );
     expect(e.code).toBe(status.FAILED_PRECONDITION);
     expect(e.reason).toBe('ERROR_REASON_SCHEMA_TYPE_ERROR');
     expect(e.metadata?.['definition_name']).toBe('doc');
@@ -79,7 +83,12 @@ describe('request errors', () => {
   });
 
   it('malformed names and ids: plain INVALID_ARGUMENT', async () => {
-    for (const req of [checkReq('Document', 'a', 'view', 'user:alice'), checkReq('document', 'a b', 'view', 'user:alice'), checkReq('document', 'a', 'v', 'user:alice'), checkReq('document', '*', 'view', 'user:alice')]) {
+    for (const req of [
+      checkReq('Document', 'a', 'view', 'user:alice'),
+      checkReq('document', 'a b', 'view', 'user:alice'),
+      checkReq('document', 'a', 'v', 'user:alice'),
+      checkReq('document', '*', 'view', 'user:alice'),
+    ]) {
       const e = await rejection(c.checkPermission(req));
       expect(e.code).toBe(status.INVALID_ARGUMENT);
       expect(e.reason).toBeUndefined();
@@ -88,7 +97,11 @@ describe('request errors', () => {
 
   it('wildcard subject in a check: INVALID_ARGUMENT, WILDCARD_NOT_ALLOWED', async () => {
     const e = await rejection(c.checkPermission(checkReq('document', 'a', 'view', 'user:*')));
-    expect(e).toMatchObject({ code: status.INVALID_ARGUMENT, reason: 'ERROR_REASON_WILDCARD_NOT_ALLOWED', message: 'cannot perform check on wildcard subject' });
+    expect(e).toMatchObject({
+      code: status.INVALID_ARGUMENT,
+      reason: 'ERROR_REASON_WILDCARD_NOT_ALLOWED',
+      message: 'cannot perform check on wildcard subject',
+    });
   });
 
   it('missing required message: INVALID_ARGUMENT', async () => {
@@ -98,36 +111,70 @@ describe('request errors', () => {
 
   it('bad ZedToken: INVALID_ARGUMENT; a token from the future: OUT_OF_RANGE', async () => {
     const bad = await rejection(
-      c.checkPermission({ ...checkReq('document', 'a', 'view', 'user:alice'), consistency: v1.Consistency.create({ requirement: { oneofKind: 'atExactSnapshot', atExactSnapshot: v1.ZedToken.create({ token: 'not a token!' }) } }) }),
+      c.checkPermission({
+        ...checkReq('document', 'a', 'view', 'user:alice'),
+        consistency: v1.Consistency.create({
+          requirement: { oneofKind: 'atExactSnapshot', atExactSnapshot: v1.ZedToken.create({ token: 'not a token!' }) },
+        }),
+      }),
     );
     expect(bad.code).toBe(status.INVALID_ARGUMENT);
     const head = await c.readSchema(v1.ReadSchemaRequest.create({}));
-    const decoded = Buffer.from(head.readAt?.token ?? '', 'base64').toString('utf8').split('.');
+    const decoded = Buffer.from(head.readAt?.token ?? '', 'base64')
+      .toString('utf8')
+      .split('.');
     decoded[1] = String(Number(decoded[1]) + 1000);
     const future = Buffer.from(decoded.join('.'), 'utf8').toString('base64');
     const e = await rejection(
-      c.checkPermission({ ...checkReq('document', 'a', 'view', 'user:alice'), consistency: v1.Consistency.create({ requirement: { oneofKind: 'atExactSnapshot', atExactSnapshot: v1.ZedToken.create({ token: future }) } }) }),
+      c.checkPermission({
+        ...checkReq('document', 'a', 'view', 'user:alice'),
+        consistency: v1.Consistency.create({
+          requirement: { oneofKind: 'atExactSnapshot', atExactSnapshot: v1.ZedToken.create({ token: future }) },
+        }),
+      }),
     );
     expect(e.code).toBe(status.OUT_OF_RANGE);
   });
 
   it('LookupSubjects with a concrete limit: UNIMPLEMENTED', async () => {
     const e = await rejection(
-      c.lookupSubjects(v1.LookupSubjectsRequest.create({ resource: obj('document', 'a'), permission: 'view', subjectObjectType: 'user', optionalConcreteLimit: 5 })),
+      c.lookupSubjects(
+        v1.LookupSubjectsRequest.create({
+          resource: obj('document', 'a'),
+          permission: 'view',
+          subjectObjectType: 'user',
+          optionalConcreteLimit: 5,
+        }),
+      ),
     );
     expect(e).toEqual({ code: status.UNIMPLEMENTED, message: 'concrete limit is not yet supported' });
   });
 
   it('limit above the maximum: INVALID_ARGUMENT, EXCEEDS_MAXIMUM_ALLOWABLE_LIMIT', async () => {
     const e = await rejection(
-      c.readRelationships(v1.ReadRelationshipsRequest.create({ relationshipFilter: v1.RelationshipFilter.create({ resourceType: 'document' }), optionalLimit: 5000 })),
+      c.readRelationships(
+        v1.ReadRelationshipsRequest.create({
+          relationshipFilter: v1.RelationshipFilter.create({ resourceType: 'document' }),
+          optionalLimit: 5000,
+        }),
+      ),
     );
-    expect(e).toMatchObject({ code: status.INVALID_ARGUMENT, reason: 'ERROR_REASON_EXCEEDS_MAXIMUM_ALLOWABLE_LIMIT', metadata: { limit_provided: '5000', maximum_limit_allowed: '1000' } });
+    expect(e).toMatchObject({
+      code: status.INVALID_ARGUMENT,
+      reason: 'ERROR_REASON_EXCEEDS_MAXIMUM_ALLOWABLE_LIMIT',
+      metadata: { limit_provided: '5000', maximum_limit_allowed: '1000' },
+    });
   });
 
   it('more than 10 000 bulk checks: INVALID_ARGUMENT with the counts', async () => {
-    const item = v1.CheckBulkPermissionsRequestItem.create({ resource: obj('document', 'a'), permission: 'view', subject: subj('user:alice') });
-    const e = await rejection(c.checkBulkPermissions(v1.CheckBulkPermissionsRequest.create({ items: Array.from({ length: 10_001 }, () => item) })));
+    const item = v1.CheckBulkPermissionsRequestItem.create({
+      resource: obj('document', 'a'),
+      permission: 'view',
+      subject: subj('user:alice'),
+    });
+    const e = await rejection(
+      c.checkBulkPermissions(v1.CheckBulkPermissionsRequest.create({ items: Array.from({ length: 10_001 }, () => item) })),
+    );
     expect(e).toEqual({
       code: status.INVALID_ARGUMENT,
       message: 'check count of 10001 is greater than maximum allowed of 10000',
@@ -138,14 +185,19 @@ describe('request errors', () => {
   });
 
   it('empty filter: INVALID_ARGUMENT, INVALID_FILTER', async () => {
-    const e = await rejection(c.deleteRelationships(v1.DeleteRelationshipsRequest.create({ relationshipFilter: v1.RelationshipFilter.create({}) })));
+    const e = await rejection(
+      c.deleteRelationships(v1.DeleteRelationshipsRequest.create({ relationshipFilter: v1.RelationshipFilter.create({}) })),
+    );
     expect(e).toMatchObject({ code: status.INVALID_ARGUMENT, reason: 'ERROR_REASON_INVALID_FILTER' });
   });
 
   it('stale or foreign cursor: FAILED_PRECONDITION, INVALID_CURSOR', async () => {
     const e = await rejection(
       c.readRelationships(
-        v1.ReadRelationshipsRequest.create({ relationshipFilter: v1.RelationshipFilter.create({ resourceType: 'document' }), optionalCursor: v1.Cursor.create({ token: 'garbage' }) }),
+        v1.ReadRelationshipsRequest.create({
+          relationshipFilter: v1.RelationshipFilter.create({ resourceType: 'document' }),
+          optionalCursor: v1.Cursor.create({ token: 'garbage' }),
+        }),
       ),
     );
     expect(e).toMatchObject({ code: status.FAILED_PRECONDITION, reason: 'ERROR_REASON_INVALID_CURSOR' });
@@ -154,28 +206,46 @@ describe('request errors', () => {
 
 describe('write errors', () => {
   it('CREATE of an existing relationship: ALREADY_EXISTS with the relationship in metadata', async () => {
-    const e = await rejection(c.writeRelationships(v1.WriteRelationshipsRequest.create({ updates: [update('create', rel('document:a#viewer@user:alice'))] })));
+    const e = await rejection(
+      c.writeRelationships(v1.WriteRelationshipsRequest.create({ updates: [update('create', rel('document:a#viewer@user:alice'))] })),
+    );
     expect(e.code).toBe(status.ALREADY_EXISTS);
     expect(e.reason).toBe('ERROR_REASON_ATTEMPT_TO_RECREATE_RELATIONSHIP');
     expect(e.message).toBe(
       'could not CREATE relationship `document:a#viewer@user:alice`, as it already existed. If this is persistent, please switch to TOUCH operations or specify a precondition',
     );
-    expect(e.metadata).toMatchObject({ resource_type: 'document', resource_object_id: 'a', resource_relation: 'viewer', subject_type: 'user', subject_object_id: 'alice' });
+    expect(e.metadata).toMatchObject({
+      resource_type: 'document',
+      resource_object_id: 'a',
+      resource_relation: 'viewer',
+      subject_type: 'user',
+      subject_object_id: 'alice',
+    });
   });
 
   it('a write to a permission: INVALID_ARGUMENT, CANNOT_UPDATE_PERMISSION', async () => {
-    const e = await rejection(c.writeRelationships(v1.WriteRelationshipsRequest.create({ updates: [update('touch', rel('document:a#view@user:alice'))] })));
+    const e = await rejection(
+      c.writeRelationships(v1.WriteRelationshipsRequest.create({ updates: [update('touch', rel('document:a#view@user:alice'))] })),
+    );
     expect(e).toMatchObject({ code: status.INVALID_ARGUMENT, reason: 'ERROR_REASON_CANNOT_UPDATE_PERMISSION' });
   });
 
   it('a subject type the relation does not allow: INVALID_ARGUMENT, INVALID_SUBJECT_TYPE', async () => {
-    const e = await rejection(c.writeRelationships(v1.WriteRelationshipsRequest.create({ updates: [update('touch', rel('document:a#viewer@document:b'))] })));
-    expect(e).toMatchObject({ code: status.INVALID_ARGUMENT, reason: 'ERROR_REASON_INVALID_SUBJECT_TYPE', metadata: { definition_name: 'document', relation_name: 'viewer' } });
+    const e = await rejection(
+      c.writeRelationships(v1.WriteRelationshipsRequest.create({ updates: [update('touch', rel('document:a#viewer@document:b'))] })),
+    );
+    expect(e).toMatchObject({
+      code: status.INVALID_ARGUMENT,
+      reason: 'ERROR_REASON_INVALID_SUBJECT_TYPE',
+      metadata: { definition_name: 'document', relation_name: 'viewer' },
+    });
   });
 
   it('the same relationship twice: INVALID_ARGUMENT, UPDATES_ON_SAME_RELATIONSHIP', async () => {
     const r = rel('document:z#viewer@user:zoe');
-    const e = await rejection(c.writeRelationships(v1.WriteRelationshipsRequest.create({ updates: [update('touch', r), update('delete', r)] })));
+    const e = await rejection(
+      c.writeRelationships(v1.WriteRelationshipsRequest.create({ updates: [update('touch', r), update('delete', r)] })),
+    );
     expect(e).toMatchObject({ code: status.INVALID_ARGUMENT, reason: 'ERROR_REASON_UPDATES_ON_SAME_RELATIONSHIP' });
   });
 
@@ -197,27 +267,52 @@ describe('write errors', () => {
         v1.WriteRelationshipsRequest.create({
           updates: [update('touch', rel('document:p#viewer@user:pat'))],
           optionalPreconditions: [
-            v1.Precondition.create({ operation: v1.Precondition_Operation.MUST_MATCH, filter: v1.RelationshipFilter.create({ resourceType: 'document', optionalResourceId: 'nothing' }) }),
+            v1.Precondition.create({
+              operation: v1.Precondition_Operation.MUST_MATCH,
+              filter: v1.RelationshipFilter.create({ resourceType: 'document', optionalResourceId: 'nothing' }),
+            }),
           ],
         }),
       ),
     );
     expect(e.code).toBe(status.FAILED_PRECONDITION);
     expect(e.reason).toBe('ERROR_REASON_WRITE_OR_DELETE_PRECONDITION_FAILURE');
-    expect(e.metadata).toMatchObject({ precondition_operation: 'OPERATION_MUST_MATCH', precondition_resource_type: 'document', precondition_resource_id: 'nothing' });
+    expect(e.metadata).toMatchObject({
+      precondition_operation: 'OPERATION_MUST_MATCH',
+      precondition_resource_type: 'document',
+      precondition_resource_id: 'nothing',
+    });
   });
 
   it('an unspecified operation: INVALID_ARGUMENT', async () => {
     const e = await rejection(
-      c.writeRelationships(v1.WriteRelationshipsRequest.create({ updates: [v1.RelationshipUpdate.create({ operation: v1.RelationshipUpdate_Operation.UNSPECIFIED, relationship: rel('document:q#viewer@user:q') })] })),
+      c.writeRelationships(
+        v1.WriteRelationshipsRequest.create({
+          updates: [
+            v1.RelationshipUpdate.create({
+              operation: v1.RelationshipUpdate_Operation.UNSPECIFIED,
+              relationship: rel('document:q#viewer@user:q'),
+            }),
+          ],
+        }),
+      ),
     );
     expect(e.code).toBe(status.INVALID_ARGUMENT);
   });
 
   it('delete over the limit without partial: INVALID_ARGUMENT, TOO_MANY_RELATIONSHIPS_FOR_TRANSACTIONAL_DELETE', async () => {
-    await c.writeRelationships(v1.WriteRelationshipsRequest.create({ updates: [update('touch', rel('document:d1#viewer@user:dan')), update('touch', rel('document:d2#viewer@user:dan'))] }));
-    const filter = v1.RelationshipFilter.create({ resourceType: 'document', optionalSubjectFilter: v1.SubjectFilter.create({ subjectType: 'user', optionalSubjectId: 'dan' }) });
-    const e = await rejection(c.deleteRelationships(v1.DeleteRelationshipsRequest.create({ relationshipFilter: filter, optionalLimit: 1 })));
+    await c.writeRelationships(
+      v1.WriteRelationshipsRequest.create({
+        updates: [update('touch', rel('document:d1#viewer@user:dan')), update('touch', rel('document:d2#viewer@user:dan'))],
+      }),
+    );
+    const filter = v1.RelationshipFilter.create({
+      resourceType: 'document',
+      optionalSubjectFilter: v1.SubjectFilter.create({ subjectType: 'user', optionalSubjectId: 'dan' }),
+    });
+    const e = await rejection(
+      c.deleteRelationships(v1.DeleteRelationshipsRequest.create({ relationshipFilter: filter, optionalLimit: 1 })),
+    );
     expect(e).toMatchObject({
       code: status.INVALID_ARGUMENT,
       reason: 'ERROR_REASON_TOO_MANY_RELATIONSHIPS_FOR_TRANSACTIONAL_DELETE',
@@ -230,7 +325,9 @@ describe('deadlines', () => {
   it('an already expired deadline answers DEADLINE_EXCEEDED', async () => {
     const client = h.client();
     const e = await new Promise<{ code: number }>((resolve) => {
-      client.checkPermission(checkReq('document', 'a', 'view', 'user:alice'), { deadline: Date.now() - 100 }, (err) => resolve(err as { code: number }));
+      client.checkPermission(checkReq('document', 'a', 'view', 'user:alice'), { deadline: Date.now() - 100 }, (err) =>
+        resolve(err as { code: number }),
+      );
     });
     expect(e.code).toBe(status.DEADLINE_EXCEEDED);
   });

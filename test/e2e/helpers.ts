@@ -26,7 +26,9 @@ export function rel(text: string, caveat?: { name: string; context?: Record<stri
       ? {
           optionalCaveat: v1.ContextualizedCaveat.create({
             caveatName: caveat.name,
-            ...(caveat.context ? { context: v1.createStructFromObject(caveat.context as Parameters<typeof v1.createStructFromObject>[0]) } : {}),
+            ...(caveat.context
+              ? { context: v1.createStructFromObject(caveat.context as Parameters<typeof v1.createStructFromObject>[0]) }
+              : {}),
           }),
         }
       : {}),
@@ -34,7 +36,12 @@ export function rel(text: string, caveat?: { name: string; context?: Record<stri
 }
 
 export function update(op: 'create' | 'touch' | 'delete', r: v1.Relationship): v1.RelationshipUpdate {
-  const operation = op === 'create' ? v1.RelationshipUpdate_Operation.CREATE : op === 'touch' ? v1.RelationshipUpdate_Operation.TOUCH : v1.RelationshipUpdate_Operation.DELETE;
+  const operation =
+    op === 'create'
+      ? v1.RelationshipUpdate_Operation.CREATE
+      : op === 'touch'
+        ? v1.RelationshipUpdate_Operation.TOUCH
+        : v1.RelationshipUpdate_Operation.DELETE;
   return v1.RelationshipUpdate.create({ operation, relationship: r });
 }
 

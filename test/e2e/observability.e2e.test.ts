@@ -17,15 +17,27 @@ describe('observability', () => {
     try {
       const c = h.client().promises;
       await c.writeSchema(v1.WriteSchemaRequest.create({ schema: SCHEMA }));
-      await c.checkPermission(v1.CheckPermissionRequest.create({ resource: obj('doc', '1'), permission: 'view', subject: subj('user:a'), consistency: FULL() }));
-      await rejection(c.checkPermission(v1.CheckPermissionRequest.create({ resource: obj('nope', '1'), permission: 'view', subject: subj('user:a') })));
+      await c.checkPermission(
+        v1.CheckPermissionRequest.create({ resource: obj('doc', '1'), permission: 'view', subject: subj('user:a'), consistency: FULL() }),
+      );
+      await rejection(
+        c.checkPermission(v1.CheckPermissionRequest.create({ resource: obj('nope', '1'), permission: 'view', subject: subj('user:a') })),
+      );
       const { port, server } = await metrics.listen('127.0.0.1', 0);
       const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
       server.close();
-      expect(text).toContain('grpc_server_handled_total{grpc_service="authzed.api.v1.PermissionsService",grpc_method="CheckPermission",grpc_code="OK"} 1');
-      expect(text).toContain('grpc_server_handled_total{grpc_service="authzed.api.v1.PermissionsService",grpc_method="CheckPermission",grpc_code="FailedPrecondition"} 1');
-      expect(text).toContain('grpc_server_handled_total{grpc_service="authzed.api.v1.SchemaService",grpc_method="WriteSchema",grpc_code="OK"} 1');
-      expect(text).toMatch(/grpc_server_handling_seconds_count\{grpc_service="authzed.api.v1.PermissionsService",grpc_method="CheckPermission"\} 2/);
+      expect(text).toContain(
+        'grpc_server_handled_total{grpc_service="authzed.api.v1.PermissionsService",grpc_method="CheckPermission",grpc_code="OK"} 1',
+      );
+      expect(text).toContain(
+        'grpc_server_handled_total{grpc_service="authzed.api.v1.PermissionsService",grpc_method="CheckPermission",grpc_code="FailedPrecondition"} 1',
+      );
+      expect(text).toContain(
+        'grpc_server_handled_total{grpc_service="authzed.api.v1.SchemaService",grpc_method="WriteSchema",grpc_code="OK"} 1',
+      );
+      expect(text).toMatch(
+        /grpc_server_handling_seconds_count\{grpc_service="authzed.api.v1.PermissionsService",grpc_method="CheckPermission"\} 2/,
+      );
       expect(text).toContain('trellis_cache_hits_total');
     } finally {
       await h.close();
@@ -44,11 +56,21 @@ describe('observability', () => {
     try {
       const c = h.client('super-secret').promises;
       await c.writeSchema(v1.WriteSchemaRequest.create({ schema: SCHEMA }));
-      const w = await c.writeRelationships(v1.WriteRelationshipsRequest.create({ updates: [update('create', rel('doc:1#viewer@user:a'))] }));
-      await c.checkPermission(v1.CheckPermissionRequest.create({ resource: obj('doc', '1'), permission: 'view', subject: subj('user:a'), consistency: FULL() }));
+      const w = await c.writeRelationships(
+        v1.WriteRelationshipsRequest.create({ updates: [update('create', rel('doc:1#viewer@user:a'))] }),
+      );
+      await c.checkPermission(
+        v1.CheckPermissionRequest.create({ resource: obj('doc', '1'), permission: 'view', subject: subj('user:a'), consistency: FULL() }),
+      );
       const decisions = lines.filter((l) => l['component'] === 'decision');
       expect(decisions).toHaveLength(1);
-      expect(decisions[0]).toMatchObject({ resource: 'doc:1', permission: 'view', subject: 'user:a', result: 'has_permission', msg: 'check' });
+      expect(decisions[0]).toMatchObject({
+        resource: 'doc:1',
+        permission: 'view',
+        subject: 'user:a',
+        result: 'has_permission',
+        msg: 'check',
+      });
       expect(typeof decisions[0]?.['revision']).toBe('number');
       expect(typeof decisions[0]?.['durationMs']).toBe('number');
       expect(w.writtenAt?.token).toBeTruthy();

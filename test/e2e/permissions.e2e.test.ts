@@ -52,7 +52,9 @@ afterAll(async () => {
 });
 
 const check = (resource: [string, string], permission: string, subject: string, extra: Partial<v1.CheckPermissionRequest> = {}) =>
-  c.checkPermission(v1.CheckPermissionRequest.create({ resource: obj(...resource), permission, subject: subj(subject), consistency: FULL(), ...extra }));
+  c.checkPermission(
+    v1.CheckPermissionRequest.create({ resource: obj(...resource), permission, subject: subj(subject), consistency: FULL(), ...extra }),
+  );
 
 describe('SchemaService', () => {
   it('reads back the written schema at head, with a token', async () => {
@@ -84,18 +86,22 @@ describe('SchemaService', () => {
   });
 
   it('answers ComputablePermissions and DependentRelations', async () => {
-    const cp = await c.computablePermissions(v1.ComputablePermissionsRequest.create({ definitionName: 'document', relationName: 'viewer' }));
+    const cp = await c.computablePermissions(
+      v1.ComputablePermissionsRequest.create({ definitionName: 'document', relationName: 'viewer' }),
+    );
     expect(cp.permissions.map((p) => `${p.definitionName}#${p.relationName}:${p.isPermission}`)).toEqual(['document#view:true']);
     const dr = await c.dependentRelations(v1.DependentRelationsRequest.create({ definitionName: 'document', permissionName: 'view' }));
     // Dependencies are followed through subject relations too (viewer allows group#member).
-    expect(dr.relations.map((p) => `${p.definitionName}#${p.relationName}`)).toEqual(['document#banned', 'document#viewer', 'group#member']);
+    expect(dr.relations.map((p) => `${p.definitionName}#${p.relationName}`)).toEqual([
+      'document#banned',
+      'document#viewer',
+      'group#member',
+    ]);
     expect(cp.readAt?.token).toBeTruthy();
   });
 
   it('diffs a comparison schema against the stored one', async () => {
-    const r = await c.diffSchema(
-      v1.DiffSchemaRequest.create({ comparisonSchema: `${SCHEMA}\ndefinition folder {}\n` }),
-    );
+    const r = await c.diffSchema(v1.DiffSchemaRequest.create({ comparisonSchema: `${SCHEMA}\ndefinition folder {}\n` }));
     expect(r.diffs.map((d) => [d.diff.oneofKind, d.diff.oneofKind === 'definitionAdded' ? d.diff.definitionAdded.name : ''])).toEqual([
       ['definitionAdded', 'folder'],
     ]);
@@ -145,13 +151,21 @@ describe('PermissionsService', () => {
     const r = await c.checkBulkPermissions(
       v1.CheckBulkPermissionsRequest.create({
         consistency: FULL(),
-        items: [item(['document', 'a'], 'view', 'user:alice'), item(['document', 'a'], 'view', 'user:zed'), item(['document', 'a'], 'nope', 'user:zed')],
+        items: [
+          item(['document', 'a'], 'view', 'user:alice'),
+          item(['document', 'a'], 'view', 'user:zed'),
+          item(['document', 'a'], 'nope', 'user:zed'),
+        ],
       }),
     );
     expect(r.checkedAt?.token).toBeTruthy();
     expect(r.pairs.map((p) => p.request?.subject?.object?.objectId)).toEqual(['alice', 'zed', 'zed']);
     const kinds = r.pairs.map((p) =>
-      p.response.oneofKind === 'item' ? p.response.item.permissionship : p.response.oneofKind === 'error' ? `error:${p.response.error.code}` : 'none',
+      p.response.oneofKind === 'item'
+        ? p.response.item.permissionship
+        : p.response.oneofKind === 'error'
+          ? `error:${p.response.error.code}`
+          : 'none',
     );
     expect(kinds).toEqual([
       v1.CheckPermissionResponse_Permissionship.HAS_PERMISSION,
@@ -161,23 +175,31 @@ describe('PermissionsService', () => {
   });
 
   it('expands one level of the userset tree', async () => {
-    const r = await c.expandPermissionTree(v1.ExpandPermissionTreeRequest.create({ resource: obj('document', 'a'), permission: 'viewer', consistency: FULL() }));
+    const r = await c.expandPermissionTree(
+      v1.ExpandPermissionTreeRequest.create({ resource: obj('document', 'a'), permission: 'viewer', consistency: FULL() }),
+    );
     expect(r.expandedAt?.token).toBeTruthy();
     expect(r.treeRoot?.expandedObject).toEqual(obj('document', 'a'));
     expect(r.treeRoot?.expandedRelation).toBe('viewer');
     const leaf = r.treeRoot?.treeType;
     expect(leaf?.oneofKind).toBe('leaf');
     if (leaf?.oneofKind === 'leaf') {
-      expect(leaf.leaf.subjects.map((s) => `${s.object?.objectType}:${s.object?.objectId}${s.optionalRelation ? `#${s.optionalRelation}` : ''}`).sort()).toEqual([
-        'group:eng#member',
-        'user:alice',
-      ]);
+      expect(
+        leaf.leaf.subjects
+          .map((s) => `${s.object?.objectType}:${s.object?.objectId}${s.optionalRelation ? `#${s.optionalRelation}` : ''}`)
+          .sort(),
+      ).toEqual(['group:eng#member', 'user:alice']);
     }
   });
 
   it('looks up resources, with a cursor per result', async () => {
     const r = await c.lookupResources(
-      v1.LookupResourcesRequest.create({ resourceObjectType: 'document', permission: 'view', subject: subj('user:carol'), consistency: FULL() }),
+      v1.LookupResourcesRequest.create({
+        resourceObjectType: 'document',
+        permission: 'view',
+        subject: subj('user:carol'),
+        consistency: FULL(),
+      }),
     );
     const got = r.map((x) => [x.resourceObjectId, x.permissionship, x.partialCaveatInfo?.missingRequiredContext ?? []]).sort();
     expect(got).toEqual([
@@ -210,7 +232,12 @@ describe('PermissionsService', () => {
 
   it('looks up subjects, filling both the new and the deprecated fields', async () => {
     const r = await c.lookupSubjects(
-      v1.LookupSubjectsRequest.create({ resource: obj('document', 'b'), permission: 'view', subjectObjectType: 'user', consistency: FULL() }),
+      v1.LookupSubjectsRequest.create({
+        resource: obj('document', 'b'),
+        permission: 'view',
+        subjectObjectType: 'user',
+        consistency: FULL(),
+      }),
     );
     expect(r).toHaveLength(1);
     const s = r[0];
@@ -220,7 +247,12 @@ describe('PermissionsService', () => {
     expect(s?.excludedSubjectIds).toEqual(['mallory']);
     expect(s?.permissionship).toBe(v1.LookupPermissionship.HAS_PERMISSION);
     const nested = await c.lookupSubjects(
-      v1.LookupSubjectsRequest.create({ resource: obj('document', 'a'), permission: 'view', subjectObjectType: 'user', consistency: FULL() }),
+      v1.LookupSubjectsRequest.create({
+        resource: obj('document', 'a'),
+        permission: 'view',
+        subjectObjectType: 'user',
+        consistency: FULL(),
+      }),
     );
     expect(nested.map((x) => x.subject?.subjectObjectId).sort()).toEqual(['alice', 'bob']);
   });
@@ -248,7 +280,11 @@ describe('PermissionsService', () => {
   it('imports in one stream and exports everything', async () => {
     const loaded = await new Promise<v1.ImportBulkRelationshipsResponse>((resolve, reject) => {
       const stream = raw.importBulkRelationships((err, value) => (err || !value ? reject(err) : resolve(value)));
-      stream.write(v1.ImportBulkRelationshipsRequest.create({ relationships: [rel('document:imp1#viewer@user:ivan'), rel('document:imp2#viewer@user:ivan')] }));
+      stream.write(
+        v1.ImportBulkRelationshipsRequest.create({
+          relationships: [rel('document:imp1#viewer@user:ivan'), rel('document:imp2#viewer@user:ivan')],
+        }),
+      );
       stream.write(v1.ImportBulkRelationshipsRequest.create({ relationships: [rel('document:imp3#viewer@user:ivan')] }));
       stream.end();
     });
@@ -261,8 +297,13 @@ describe('PermissionsService', () => {
   });
 
   it('deletes by filter, partially when asked, and reports the count', async () => {
-    const filter = v1.RelationshipFilter.create({ resourceType: 'document', optionalSubjectFilter: v1.SubjectFilter.create({ subjectType: 'user', optionalSubjectId: 'ivan' }) });
-    const partial = await c.deleteRelationships(v1.DeleteRelationshipsRequest.create({ relationshipFilter: filter, optionalLimit: 2, optionalAllowPartialDeletions: true }));
+    const filter = v1.RelationshipFilter.create({
+      resourceType: 'document',
+      optionalSubjectFilter: v1.SubjectFilter.create({ subjectType: 'user', optionalSubjectId: 'ivan' }),
+    });
+    const partial = await c.deleteRelationships(
+      v1.DeleteRelationshipsRequest.create({ relationshipFilter: filter, optionalLimit: 2, optionalAllowPartialDeletions: true }),
+    );
     expect(partial.deletionProgress).toBe(v1.DeleteRelationshipsResponse_DeletionProgress.PARTIAL);
     expect(partial.relationshipsDeletedCount).toBe('2');
     const rest = await c.deleteRelationships(v1.DeleteRelationshipsRequest.create({ relationshipFilter: filter }));
@@ -272,7 +313,9 @@ describe('PermissionsService', () => {
   });
 
   it('issues increasing write tokens that reads accept', async () => {
-    const w = await c.writeRelationships(v1.WriteRelationshipsRequest.create({ updates: [update('touch', rel('document:t#viewer@user:tina'))] }));
+    const w = await c.writeRelationships(
+      v1.WriteRelationshipsRequest.create({ updates: [update('touch', rel('document:t#viewer@user:tina'))] }),
+    );
     expect(w.writtenAt?.token).not.toBe(lastToken);
     const r = await c.checkPermission(
       v1.CheckPermissionRequest.create({
@@ -291,7 +334,9 @@ describe('ExperimentalService (deprecated aliases)', () => {
     const r = await c.bulkCheckPermission(
       v1.BulkCheckPermissionRequest.create({
         consistency: FULL(),
-        items: [v1.BulkCheckPermissionRequestItem.create({ resource: obj('document', 'a'), permission: 'view', subject: subj('user:bob') })],
+        items: [
+          v1.BulkCheckPermissionRequestItem.create({ resource: obj('document', 'a'), permission: 'view', subject: subj('user:bob') }),
+        ],
       }),
     );
     expect(r.pairs).toHaveLength(1);
@@ -302,7 +347,9 @@ describe('ExperimentalService (deprecated aliases)', () => {
   it('serves the experimental reflection and bulk export aliases', async () => {
     const r = await c.experimentalReflectSchema(v1.ExperimentalReflectSchemaRequest.create({}));
     expect(r.definitions.map((d) => d.name)).toEqual(['document', 'group', 'user']);
-    const cp = await c.experimentalComputablePermissions(v1.ExperimentalComputablePermissionsRequest.create({ definitionName: 'group', relationName: 'member' }));
+    const cp = await c.experimentalComputablePermissions(
+      v1.ExperimentalComputablePermissionsRequest.create({ definitionName: 'group', relationName: 'member' }),
+    );
     expect(cp.permissions.map((p) => `${p.definitionName}#${p.relationName}`)).toEqual(['document#view', 'document#viewer']);
     const pages = await c.bulkExportRelationships(v1.BulkExportRelationshipsRequest.create({ consistency: FULL() }));
     expect(pages.flatMap((p) => p.relationships).length).toBeGreaterThan(0);

@@ -48,21 +48,41 @@ if (!url && !ci) {
     it('reads its writes across servers through ZedTokens', async () => {
       const ca = a.client().promises;
       const cb = b.client().promises;
-      const s = await ca.writeSchema(v1.WriteSchemaRequest.create({ schema: 'definition user {}\ndefinition doc {\n  relation viewer: user\n  permission view = viewer\n}' }));
+      const s = await ca.writeSchema(
+        v1.WriteSchemaRequest.create({
+          schema: 'definition user {}\ndefinition doc {\n  relation viewer: user\n  permission view = viewer\n}',
+        }),
+      );
       expect((await cb.readSchema(v1.ReadSchemaRequest.create({}))).schemaText).toContain('permission view = viewer');
       for (let i = 0; i < 5; i++) {
-        const w = await ca.writeRelationships(v1.WriteRelationshipsRequest.create({ updates: [update('create', rel(`doc:d${i}#viewer@user:u${i}`))] }));
+        const w = await ca.writeRelationships(
+          v1.WriteRelationshipsRequest.create({ updates: [update('create', rel(`doc:d${i}#viewer@user:u${i}`))] }),
+        );
         const token = w.writtenAt?.token ?? '';
         const r = await cb.checkPermission(
-          v1.CheckPermissionRequest.create({ resource: obj('doc', `d${i}`), permission: 'view', subject: subj(`user:u${i}`), consistency: FRESH(token) }),
+          v1.CheckPermissionRequest.create({
+            resource: obj('doc', `d${i}`),
+            permission: 'view',
+            subject: subj(`user:u${i}`),
+            consistency: FRESH(token),
+          }),
         );
         expect(r.permissionship).toBe(v1.CheckPermissionResponse_Permissionship.HAS_PERMISSION);
       }
       expect(s.writtenAt?.token).toBeTruthy();
       // And the other way round, with a delete.
-      const d = await cb.deleteRelationships(v1.DeleteRelationshipsRequest.create({ relationshipFilter: v1.RelationshipFilter.create({ resourceType: 'doc', optionalResourceId: 'd0' }) }));
+      const d = await cb.deleteRelationships(
+        v1.DeleteRelationshipsRequest.create({
+          relationshipFilter: v1.RelationshipFilter.create({ resourceType: 'doc', optionalResourceId: 'd0' }),
+        }),
+      );
       const r = await ca.checkPermission(
-        v1.CheckPermissionRequest.create({ resource: obj('doc', 'd0'), permission: 'view', subject: subj('user:u0'), consistency: FRESH(d.deletedAt?.token ?? '') }),
+        v1.CheckPermissionRequest.create({
+          resource: obj('doc', 'd0'),
+          permission: 'view',
+          subject: subj('user:u0'),
+          consistency: FRESH(d.deletedAt?.token ?? ''),
+        }),
       );
       expect(r.permissionship).toBe(v1.CheckPermissionResponse_Permissionship.NO_PERMISSION);
     }, 60_000);

@@ -11,7 +11,14 @@ export interface Harness {
 }
 
 export async function startHarness(
-  options: { keys?: string[]; testing?: boolean; datastore?: string; readOnly?: boolean; trellis?: Trellis; server?: Partial<ServerOptions> } = {},
+  options: {
+    keys?: string[];
+    testing?: boolean;
+    datastore?: string;
+    readOnly?: boolean;
+    trellis?: Trellis;
+    server?: Partial<ServerOptions>;
+  } = {},
 ): Promise<Harness> {
   const provider = options.testing
     ? perTokenTrellis(() => Trellis.open({ datastore: 'memory', quantizationMs: 0 }))

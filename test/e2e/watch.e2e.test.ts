@@ -76,7 +76,10 @@ describe('Watch', () => {
 
   it('resumes after a token, skipping what came before', async () => {
     const got = await take(v1.WatchRequest.create({ optionalStartCursor: v1.ZedToken.create({ token: tokens[0] ?? '' }) }), 2);
-    expect(got.map((r) => r.updates.map(text).sort())).toEqual([['+doc:2#viewer@user:c', '+folder:1#viewer@user:b'], ['-doc:1#viewer@user:a']]);
+    expect(got.map((r) => r.updates.map(text).sort())).toEqual([
+      ['+doc:2#viewer@user:c', '+folder:1#viewer@user:b'],
+      ['-doc:1#viewer@user:a'],
+    ]);
   });
 
   it('filters by object type', async () => {

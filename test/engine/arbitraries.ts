@@ -56,7 +56,20 @@ function shapeArb(types: readonly string[]): fc.Arbitrary<TypeShape> {
     banned: subset(['user', 'user:*', 'user with small']),
     parent: subset(types),
     p1: exprArb(['member', 'viewer', 'banned', '(viewer - banned)', '(viewer - member)', 'parent->member', 'parent.all(member)', 'nil'], 2),
-    p2: exprArb(['member', 'viewer', 'banned', 'perm_a', '(viewer - perm_a)', '(perm_a & viewer)', 'parent->perm_a', 'parent->perm_b', 'parent.all(perm_a)'], 2),
+    p2: exprArb(
+      [
+        'member',
+        'viewer',
+        'banned',
+        'perm_a',
+        '(viewer - perm_a)',
+        '(perm_a & viewer)',
+        'parent->perm_a',
+        'parent->perm_b',
+        'parent.all(perm_a)',
+      ],
+      2,
+    ),
   });
 }
 
@@ -81,7 +94,11 @@ function relationshipArb(type: string, relation: string, allowed: string): fc.Ar
   const [base, caveat] = allowed.split(' with ') as [string, string | undefined];
   const caveatArb: fc.Arbitrary<Relationship['caveat'] | undefined> =
     caveat === 'small'
-      ? fc.constantFrom<Relationship['caveat']>({ name: 'small' }, { name: 'small', context: { used: 1 } }, { name: 'small', context: { used: 1, limit: 5 } })
+      ? fc.constantFrom<Relationship['caveat']>(
+          { name: 'small' },
+          { name: 'small', context: { used: 1 } },
+          { name: 'small', context: { used: 1, limit: 5 } },
+        )
       : caveat === 'flag'
         ? fc.constantFrom<Relationship['caveat']>({ name: 'flag' }, { name: 'flag', context: { allowed: true } })
         : fc.constant(undefined);
@@ -92,7 +109,9 @@ function relationshipArb(type: string, relation: string, allowed: string): fc.Ar
     const [t, r] = base.split('#') as [string, string];
     subject = fc.constantFrom(...IDS).map((id) => ({ type: t, id, relation: r }));
   } else subject = fc.constantFrom(...IDS).map((id) => ({ type: base, id }));
-  return fc.tuple(resource, subject, caveatArb).map(([res, sub, cav]) => ({ resource: res, relation, subject: sub, ...(cav ? { caveat: cav } : {}) }));
+  return fc
+    .tuple(resource, subject, caveatArb)
+    .map(([res, sub, cav]) => ({ resource: res, relation, subject: sub, ...(cav ? { caveat: cav } : {}) }));
 }
 
 export const caseArb: fc.Arbitrary<GeneratedCase> = fc
@@ -103,14 +122,20 @@ export const caseArb: fc.Arbitrary<GeneratedCase> = fc
       const options: fc.Arbitrary<Relationship>[] = [];
       types.forEach((t, i) => {
         const s = shapes[i] as TypeShape;
-        for (const [relation, allowed] of [['member', s.member], ['viewer', s.viewer], ['banned', s.banned], ['parent', s.parent]] as const) {
+        for (const [relation, allowed] of [
+          ['member', s.member],
+          ['viewer', s.viewer],
+          ['banned', s.banned],
+          ['parent', s.parent],
+        ] as const) {
           for (const a of allowed) options.push(relationshipArb(t, relation, a));
         }
       });
       return fc.array(fc.oneof(...options), { minLength: 8, maxLength: 30 }).map((list) => {
         // One relationship per resource#relation@subject (identity excludes the caveat).
         const unique = new Map<string, Relationship>();
-        for (const r of list) unique.set(`${r.resource.type}:${r.resource.id}#${r.relation}@${r.subject.type}:${r.subject.id}#${r.subject.relation ?? ''}`, r);
+        for (const r of list)
+          unique.set(`${r.resource.type}:${r.resource.id}#${r.relation}@${r.subject.type}:${r.subject.id}#${r.subject.relation ?? ''}`, r);
         return { schema: schemaText(types, shapes), relationships: [...unique.values()], types };
       });
     }),

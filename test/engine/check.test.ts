@@ -85,23 +85,31 @@ describe('check', () => {
   it('rejects unknown definitions, relations and wildcard subjects with the typed errors', async () => {
     const h = await setup(DOCS, DATA);
     const subject = { type: 'user', id: 'alice' };
-    await expect(h.engine.check({ resource: { type: 'nope', id: 'x' }, permission: 'view', subject })).rejects.toThrow(new DefinitionNotFoundError('nope'));
+    await expect(h.engine.check({ resource: { type: 'nope', id: 'x' }, permission: 'view', subject })).rejects.toThrow(
+      new DefinitionNotFoundError('nope'),
+    );
     await expect(h.engine.check({ resource: { type: 'document', id: 'x' }, permission: 'nope', subject })).rejects.toThrow(
       new RelationNotFoundError('document', 'nope'),
     );
-    const err = await h.engine.check({ resource: { type: 'document', id: 'x' }, permission: 'view', subject: { type: 'user', id: '*' } }).catch((e: unknown) => e);
+    const err = await h.engine
+      .check({ resource: { type: 'document', id: 'x' }, permission: 'view', subject: { type: 'user', id: '*' } })
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(WildcardNotAllowedError);
     expect((err as Error).message).toBe('cannot perform check on wildcard subject');
     await h.close();
   });
 
   it('fails with MaxDepthExceededError on cyclic data unless a positive answer comes first', async () => {
-    const h = await setup(DOCS, `
+    const h = await setup(
+      DOCS,
+      `
       folder:a#parent@folder:b
       folder:b#parent@folder:a
       folder:b#viewer@user:alice
-    `);
-    const view = (id: string, user: string) => h.engine.check({ resource: { type: 'folder', id }, permission: 'view', subject: { type: 'user', id: user } });
+    `,
+    );
+    const view = (id: string, user: string) =>
+      h.engine.check({ resource: { type: 'folder', id }, permission: 'view', subject: { type: 'user', id: user } });
     expect((await view('a', 'alice')).permissionship).toBe('has_permission');
     const err = await view('a', 'bob').catch((e: unknown) => e);
     expect(err).toBeInstanceOf(MaxDepthExceededError);
@@ -128,9 +136,13 @@ describe('check', () => {
 describe('check on wide objects', () => {
   it('answers the same when an object has too many relationships to load whole', async () => {
     const members = Array.from({ length: 80 }, (_, i) => `group:wide#member@user:u${i}`).join('\n');
-    const h = await setup(DOCS, `${members}\ngroup:wide#member@group:leads#member\ngroup:leads#member@user:bob\ndocument:d#viewer@group:wide#member\ndocument:d#banned@user:u7`);
+    const h = await setup(
+      DOCS,
+      `${members}\ngroup:wide#member@group:leads#member\ngroup:leads#member@user:bob\ndocument:d#viewer@group:wide#member\ndocument:d#banned@user:u7`,
+    );
     const view = async (user: string) =>
-      (await h.engine.check({ resource: { type: 'document', id: 'd' }, permission: 'view', subject: { type: 'user', id: user } })).permissionship;
+      (await h.engine.check({ resource: { type: 'document', id: 'd' }, permission: 'view', subject: { type: 'user', id: user } }))
+        .permissionship;
     expect([await view('u0'), await view('u79'), await view('bob'), await view('u7'), await view('u80')]).toEqual([
       'has_permission',
       'has_permission',

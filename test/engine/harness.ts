@@ -21,7 +21,11 @@ export function rels(text: string): Relationship[] {
     .map(parseRelationship);
 }
 
-export async function setup(schemaText: string, relationships: readonly Relationship[] | string, options: Partial<Omit<EngineOptions, 'store'>> = {}): Promise<Harness> {
+export async function setup(
+  schemaText: string,
+  relationships: readonly Relationship[] | string,
+  options: Partial<Omit<EngineOptions, 'store'>> = {},
+): Promise<Harness> {
   const store = await openStore('memory', { quantizationMs: 0, gcIntervalMs: 0 });
   const list = typeof relationships === 'string' ? rels(relationships) : relationships;
   const { revision } = await store.write(async (tx) => {

@@ -38,7 +38,9 @@ document:n#notreallybanned@user:sarah
 describe('lookup subjects', () => {
   it('returns the wildcard with its exclusions, conditional ones included', async () => {
     const h = await setup(SCHEMA, DATA);
-    const found = await collect(h.engine.lookupSubjects({ resource: { type: 'document', id: 'pub' }, permission: 'view', subjectType: 'user' }));
+    const found = await collect(
+      h.engine.lookupSubjects({ resource: { type: 'document', id: 'pub' }, permission: 'view', subjectType: 'user' }),
+    );
     expect(found.map((f) => [f.subject, f.excluded])).toEqual([
       [
         { id: '*', permissionship: 'has_permission' },
@@ -50,7 +52,12 @@ describe('lookup subjects', () => {
     ]);
     // With the context deciding tom's caveat as false, tom is not excluded at all.
     const withContext = await collect(
-      h.engine.lookupSubjects({ resource: { type: 'document', id: 'pub' }, permission: 'view', subjectType: 'user', context: { allowed: false } }),
+      h.engine.lookupSubjects({
+        resource: { type: 'document', id: 'pub' },
+        permission: 'view',
+        subjectType: 'user',
+        context: { allowed: false },
+      }),
     );
     expect(withContext.map((f) => [f.subject.id, f.excluded.map((e) => e.id)])).toEqual([['*', ['eve']]]);
     await h.close();
@@ -58,17 +65,29 @@ describe('lookup subjects', () => {
 
   it('resolves subject sets, caveats and exclusions of concrete subjects', async () => {
     const h = await setup(SCHEMA, DATA);
-    const found = await collect(h.engine.lookupSubjects({ resource: { type: 'document', id: 'priv' }, permission: 'view', subjectType: 'user' }));
+    const found = await collect(
+      h.engine.lookupSubjects({ resource: { type: 'document', id: 'priv' }, permission: 'view', subjectType: 'user' }),
+    );
     expect(found.map((f) => f.subject)).toEqual([
       { id: 'alice', permissionship: 'has_permission' },
       { id: 'carol', permissionship: 'conditional_permission', missingContext: ['allowed'] },
     ]);
     const denied = await collect(
-      h.engine.lookupSubjects({ resource: { type: 'document', id: 'priv' }, permission: 'view', subjectType: 'user', context: { allowed: false } }),
+      h.engine.lookupSubjects({
+        resource: { type: 'document', id: 'priv' },
+        permission: 'view',
+        subjectType: 'user',
+        context: { allowed: false },
+      }),
     );
     expect(denied.map((f) => f.subject.id)).toEqual(['alice']);
     const groups = await collect(
-      h.engine.lookupSubjects({ resource: { type: 'document', id: 'priv' }, permission: 'viewer', subjectType: 'group', subjectRelation: 'member' }),
+      h.engine.lookupSubjects({
+        resource: { type: 'document', id: 'priv' },
+        permission: 'viewer',
+        subjectType: 'group',
+        subjectRelation: 'member',
+      }),
     );
     expect(groups.map((f) => f.subject.id)).toEqual(['eng']);
     await h.close();
@@ -76,9 +95,13 @@ describe('lookup subjects', () => {
 
   it('applies the wildcard exclusion algebra (reference §5.2)', async () => {
     const h = await setup(SCHEMA, DATA);
-    const none = await collect(h.engine.lookupSubjects({ resource: { type: 'document', id: 'none' }, permission: 'view', subjectType: 'user' }));
+    const none = await collect(
+      h.engine.lookupSubjects({ resource: { type: 'document', id: 'none' }, permission: 'view', subjectType: 'user' }),
+    );
     expect(none).toEqual([]);
-    const nested = await collect(h.engine.lookupSubjects({ resource: { type: 'document', id: 'n' }, permission: 'nested', subjectType: 'user' }));
+    const nested = await collect(
+      h.engine.lookupSubjects({ resource: { type: 'document', id: 'n' }, permission: 'nested', subjectType: 'user' }),
+    );
     expect(nested.map((f) => [f.subject.id, f.excluded.map((e) => e.id)])).toEqual([['sarah', []]]);
     await h.close();
   });
@@ -97,7 +120,13 @@ describe('lookup resources', () => {
     const page1 = await collect(h.engine.lookupResources({ resourceType: 'document', permission: 'view', subject, limit: 2 }));
     expect(page1.map((r) => r.resourceId)).toEqual(['n', 'priv']);
     const page2 = await collect(
-      h.engine.lookupResources({ resourceType: 'document', permission: 'view', subject, limit: 2, cursor: page1[1]?.afterResultCursor as string }),
+      h.engine.lookupResources({
+        resourceType: 'document',
+        permission: 'view',
+        subject,
+        limit: 2,
+        cursor: page1[1]?.afterResultCursor as string,
+      }),
     );
     expect(page2.map((r) => r.resourceId)).toEqual(['pub']);
     await h.close();
@@ -105,18 +134,27 @@ describe('lookup resources', () => {
 
   it('refuses cursors of another call and wildcard subjects', async () => {
     const h = await setup(SCHEMA, DATA);
-    const [first] = await collect(h.engine.lookupResources({ resourceType: 'document', permission: 'view', subject: { type: 'user', id: 'carol' }, limit: 1 }));
+    const [first] = await collect(
+      h.engine.lookupResources({ resourceType: 'document', permission: 'view', subject: { type: 'user', id: 'carol' }, limit: 1 }),
+    );
     const err = await collect(
-      h.engine.lookupResources({ resourceType: 'document', permission: 'view', subject: { type: 'user', id: 'alice' }, cursor: first?.afterResultCursor as string }),
+      h.engine.lookupResources({
+        resourceType: 'document',
+        permission: 'view',
+        subject: { type: 'user', id: 'alice' },
+        cursor: first?.afterResultCursor as string,
+      }),
     ).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(InvalidCursorError);
     expect((err as Error).message).toBe('invalid cursor: cursor was issued for a different request');
-    await expect(collect(h.engine.lookupResources({ resourceType: 'document', permission: 'view', subject: { type: 'user', id: 'x' }, cursor: 'garbage' }))).rejects.toThrow(
-      new InvalidCursorError('malformed cursor'),
-    );
-    await expect(collect(h.engine.lookupResources({ resourceType: 'document', permission: 'view', subject: { type: 'user', id: '*' } }))).rejects.toBeInstanceOf(
-      WildcardNotAllowedError,
-    );
+    await expect(
+      collect(
+        h.engine.lookupResources({ resourceType: 'document', permission: 'view', subject: { type: 'user', id: 'x' }, cursor: 'garbage' }),
+      ),
+    ).rejects.toThrow(new InvalidCursorError('malformed cursor'));
+    await expect(
+      collect(h.engine.lookupResources({ resourceType: 'document', permission: 'view', subject: { type: 'user', id: '*' } })),
+    ).rejects.toBeInstanceOf(WildcardNotAllowedError);
     await h.close();
   });
 });

@@ -54,21 +54,30 @@ async function fingerprint(engine: Engine, types: readonly string[]): Promise<un
     }
   };
   const context = CONTEXTS[1] ?? {};
-  for (const type of types) for (const p of PERMS) {
-    for (const id of IDS) {
-      for (const user of USERS) {
-        await attempt(async () => (await engine.check({ resource: { type, id }, permission: p, subject: { type: 'user', id: user }, context })).permissionship);
+  for (const type of types)
+    for (const p of PERMS) {
+      for (const id of IDS) {
+        for (const user of USERS) {
+          await attempt(
+            async () =>
+              (await engine.check({ resource: { type, id }, permission: p, subject: { type: 'user', id: user }, context })).permissionship,
+          );
+        }
+        await attempt(async () =>
+          (await collect(engine.lookupSubjects({ resource: { type, id }, permission: p, subjectType: 'user', context }))).map((r) => [
+            r.subject,
+            r.excluded,
+          ]),
+        );
       }
-      await attempt(async () =>
-        (await collect(engine.lookupSubjects({ resource: { type, id }, permission: p, subjectType: 'user', context }))).map((r) => [r.subject, r.excluded]),
-      );
+      for (const user of USERS) {
+        await attempt(async () =>
+          (await collect(engine.lookupResources({ resourceType: type, permission: p, subject: { type: 'user', id: user }, context }))).map(
+            (r) => [r.resourceId, r.permissionship],
+          ),
+        );
+      }
     }
-    for (const user of USERS) {
-      await attempt(async () =>
-        (await collect(engine.lookupResources({ resourceType: type, permission: p, subject: { type: 'user', id: user }, context }))).map((r) => [r.resourceId, r.permissionship]),
-      );
-    }
-  }
   return out;
 }
 

@@ -133,15 +133,13 @@ export const schemaArb: fc.Arbitrary<Schema> = shapeArb.chain((shape) => {
         })),
     );
     const perms = d.permissions.map((name) =>
-      fc
-        .tuple(exprArb(members, arrowTargets, 2), COMMENTS)
-        .map(([expression, comment]): Permission => ({
-          kind: 'permission',
-          name,
-          definition: d.name,
-          ...(comment ? { comment } : {}),
-          expression,
-        })),
+      fc.tuple(exprArb(members, arrowTargets, 2), COMMENTS).map(([expression, comment]): Permission => ({
+        kind: 'permission',
+        name,
+        definition: d.name,
+        ...(comment ? { comment } : {}),
+        expression,
+      })),
     );
     return fc.tuple(...rels, ...perms).map((ms): Definition => ({
       kind: 'definition',

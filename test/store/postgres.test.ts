@@ -9,7 +9,13 @@ describePostgres('postgres store', (db) => {
   // Each store gets its own schema in the run's throwaway database, so every test starts empty.
   runStoreConformance('postgres', (options) => PostgresStore.open({ ...options, url: db.url(), schema: db.schema(), maxConnections: 4 }));
 
-  const shared = (schema: string): PostgresStoreOptions => ({ url: db.url(), schema, quantizationMs: 0, gcIntervalMs: 0, maxConnections: 3 });
+  const shared = (schema: string): PostgresStoreOptions => ({
+    url: db.url(),
+    schema,
+    quantizationMs: 0,
+    gcIntervalMs: 0,
+    maxConnections: 3,
+  });
 
   test('processes starting at once migrate once and agree on the unique id', async () => {
     const schema = db.schema();

@@ -60,7 +60,12 @@ test('two processes write one SQLite file concurrently without losing a write', 
     const ours: number[] = [];
     for (let i = 0; i < n; i++) {
       const { revision } = await store.write((tx) =>
-        tx.apply([{ operation: 'create', relationship: { resource: { type: 'document', id: `p${i}` }, relation: 'viewer', subject: { type: 'user', id: 'p' } } }]),
+        tx.apply([
+          {
+            operation: 'create',
+            relationship: { resource: { type: 'document', id: `p${i}` }, relation: 'viewer', subject: { type: 'user', id: 'p' } },
+          },
+        ]),
       );
       ours.push(revision);
     }

@@ -20,7 +20,10 @@ import type { QueryOrder, Store } from '../../src/store/index.js';
 // A small key space, so random updates collide often (CREATE conflicts, TOUCH over TOUCH).
 const RESOURCE_IDS = ['a', 'b'] as const;
 const RELATIONS = ['viewer', 'editor'] as const;
-const SUBJECTS = [{ type: 'user', id: 'tom' }, { type: 'group', id: 'eng', relation: 'member' }] as const;
+const SUBJECTS = [
+  { type: 'user', id: 'tom' },
+  { type: 'group', id: 'eng', relation: 'member' },
+] as const;
 
 type Expiry = { kind: 'none' } | { kind: 'relative'; ms: number } | { kind: 'absolute'; iso: string };
 
@@ -62,7 +65,11 @@ function expiryArb(clock: ModelClock): fc.Arbitrary<Expiry> {
       fc.constantFrom(-100, 300, 3000).map((ms): Expiry => ({ kind: 'relative', ms })),
     );
   }
-  return fc.constantFrom<Expiry>({ kind: 'none' }, { kind: 'absolute', iso: '2001-01-01T00:00:00Z' }, { kind: 'absolute', iso: '2999-01-01T00:00:00Z' });
+  return fc.constantFrom<Expiry>(
+    { kind: 'none' },
+    { kind: 'absolute', iso: '2001-01-01T00:00:00Z' },
+    { kind: 'absolute', iso: '2999-01-01T00:00:00Z' },
+  );
 }
 
 export function opsArb(clock: ModelClock, maxOps: number): fc.Arbitrary<ModelOp[]> {
@@ -88,13 +95,16 @@ export function opsArb(clock: ModelClock, maxOps: number): fc.Arbitrary<ModelOp[
       }),
     },
     { weight: clock.fake ? 2 : 0, arbitrary: fc.record({ kind: fc.constant('advance' as const), ms: fc.integer({ min: 0, max: 1500 }) }) },
-    { weight: 3, arbitrary: fc.record({
+    {
+      weight: 3,
+      arbitrary: fc.record({
         kind: fc.constant('read' as const),
         back: fc.nat(8),
         order: fc.constantFrom<QueryOrder>('resource', 'subject'),
         // Reads just at the GC horizon are where an off-by-one in GC would show.
         anchor: fc.constantFrom<'head' | 'horizon'>('head', 'horizon'),
-      }) },
+      }),
+    },
     { weight: 2, arbitrary: fc.record({ kind: fc.constant('gc' as const) }) },
   );
   return fc.array(op, { minLength: 1, maxLength: maxOps, size: 'max' });
@@ -168,10 +178,12 @@ export async function runModel(store: Store, clock: ModelClock, gcWindowMs: numb
           if (u.operation === 'delete') rows.delete(key);
           else rows.set(key, u.relationship);
         }
-        const outcome = await store.write((tx) => tx.apply(updates)).then(
-          (r) => r,
-          (e: unknown) => e,
-        );
+        const outcome = await store
+          .write((tx) => tx.apply(updates))
+          .then(
+            (r) => r,
+            (e: unknown) => e,
+          );
         if (expected) {
           expect(outcome).toBeInstanceOf(RelationshipAlreadyExistsError);
           expect((outcome as Error).message).toBe(expected);
@@ -187,13 +199,17 @@ export async function runModel(store: Store, clock: ModelClock, gcWindowMs: numb
           ...(op.relation !== undefined ? { relation: RELATIONS[op.relation]! } : {}),
         };
         const matches = visible(head().rows, 'resource').filter(
-          (r) => (op.resource === undefined || r.resource.id === RESOURCE_IDS[op.resource]) && (op.relation === undefined || r.relation === RELATIONS[op.relation]),
+          (r) =>
+            (op.resource === undefined || r.resource.id === RESOURCE_IDS[op.resource]) &&
+            (op.relation === undefined || r.relation === RELATIONS[op.relation]),
         );
         const options = op.limit !== undefined ? { limit: op.limit, allowPartial: op.partial } : {};
-        const outcome = await store.write((tx) => tx.deleteByFilter(filter, options)).then(
-          (r) => r,
-          (e: unknown) => e,
-        );
+        const outcome = await store
+          .write((tx) => tx.deleteByFilter(filter, options))
+          .then(
+            (r) => r,
+            (e: unknown) => e,
+          );
         if (op.limit !== undefined && matches.length > op.limit && !op.partial) {
           expect(outcome).toBeInstanceOf(TooManyRelationshipsForDeleteError);
           break;
@@ -211,9 +227,7 @@ export async function runModel(store: Store, clock: ModelClock, gcWindowMs: numb
         break;
       case 'read': {
         const index =
-          op.anchor === 'head'
-            ? snapshots.length - 1 - op.back
-            : snapshots.findIndex((x) => x.revision === horizon()) + (op.back % 2);
+          op.anchor === 'head' ? snapshots.length - 1 - op.back : snapshots.findIndex((x) => x.revision === horizon()) + (op.back % 2);
         const target = snapshots[Math.min(snapshots.length - 1, Math.max(0, index))]!;
         expect(await store.headRevision()).toBe(head().revision);
         if (target.revision < horizon()) {

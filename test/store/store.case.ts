@@ -104,10 +104,17 @@ export function runStoreConformance(name: string, factory: StoreFactory, options
         const s = await fresh();
         const r1 = await create(s, 'document:a#viewer@user:tom', 'document:a#viewer@user:ann');
         const { revision: r2 } = await s.write((tx) =>
-          tx.apply([op('delete', 'document:a#viewer@user:tom'), op('touch', 'document:a#viewer@user:ann[expiration:2999-01-01T00:00:00Z]'), op('create', 'document:b#viewer@user:bob')]),
+          tx.apply([
+            op('delete', 'document:a#viewer@user:tom'),
+            op('touch', 'document:a#viewer@user:ann[expiration:2999-01-01T00:00:00Z]'),
+            op('create', 'document:b#viewer@user:bob'),
+          ]),
         );
         expect(texts(await s.reader(1).query({ resourceType: 'document' }))).toEqual([]);
-        expect(texts(await s.reader(r1).query({ resourceType: 'document' }))).toEqual(['document:a#viewer@user:ann', 'document:a#viewer@user:tom']);
+        expect(texts(await s.reader(r1).query({ resourceType: 'document' }))).toEqual([
+          'document:a#viewer@user:ann',
+          'document:a#viewer@user:tom',
+        ]);
         expect(texts(await s.reader(r2).query({ resourceType: 'document' }))).toEqual([
           `document:a#viewer@user:ann[expiration:${FUTURE}]`,
           'document:b#viewer@user:bob',
@@ -212,7 +219,9 @@ export function runStoreConformance(name: string, factory: StoreFactory, options
         const s = await fresh();
         await s.write((tx) => tx.apply([op('touch', 'document:a#viewer@user:tom')]));
         expect(await readAll(s)).toEqual(['document:a#viewer@user:tom']);
-        await s.write((tx) => tx.apply([op('touch', `document:a#viewer@user:tom[c1:{"n":{"deep":[1,"two",null,true]}}][expiration:${FUTURE}]`)]));
+        await s.write((tx) =>
+          tx.apply([op('touch', `document:a#viewer@user:tom[c1:{"n":{"deep":[1,"two",null,true]}}][expiration:${FUTURE}]`)]),
+        );
         const got = await s.reader(await s.headRevision()).query({ resourceType: 'document' });
         expect(got).toEqual([rel(`document:a#viewer@user:tom[c1:{"n":{"deep":[1,"two",null,true]}}][expiration:${FUTURE}]`)]);
         expect(got[0]?.expiresAt?.getTime()).toBe(Date.parse(FUTURE));
@@ -231,7 +240,9 @@ export function runStoreConformance(name: string, factory: StoreFactory, options
       test('DELETE removes regardless of caveat and is a no-op when absent', async () => {
         const s = await fresh();
         await create(s, 'document:a#viewer@user:tom[c1:{"a":1}]', 'document:a#viewer@user:ann');
-        const { revision } = await s.write((tx) => tx.apply([op('delete', 'document:a#viewer@user:tom'), op('delete', 'document:zzz#viewer@user:nobody')]));
+        const { revision } = await s.write((tx) =>
+          tx.apply([op('delete', 'document:a#viewer@user:tom'), op('delete', 'document:zzz#viewer@user:nobody')]),
+        );
         expect(revision).toBe(3);
         expect(await readAll(s)).toEqual(['document:a#viewer@user:ann']);
         await s.write((tx) => tx.apply([op('delete', 'document:a#viewer@user:tom')]));
@@ -285,7 +296,10 @@ export function runStoreConformance(name: string, factory: StoreFactory, options
           s.write(async (tx) => {
             await tx.apply([op('create', 'document:c#viewer@user:tom')]);
             await tx.checkPreconditions([
-              { operation: 'must_not_match', filter: { resourceType: 'document', relation: 'viewer', subject: { type: 'user', ids: ['tom'], relation: '...' } } },
+              {
+                operation: 'must_not_match',
+                filter: { resourceType: 'document', relation: 'viewer', subject: { type: 'user', ids: ['tom'], relation: '...' } },
+              },
             ]);
           }),
           PreconditionFailedError,
@@ -331,12 +345,21 @@ export function runStoreConformance(name: string, factory: StoreFactory, options
 
     category('delete-by-filter', () => {
       const seed = async (s: Store) =>
-        create(s, 'document:a#viewer@user:tom', 'document:b#viewer@user:tom', 'document:c#viewer@user:ann', 'document:c#editor@user:tom', 'folder:x#viewer@user:tom');
+        create(
+          s,
+          'document:a#viewer@user:tom',
+          'document:b#viewer@user:tom',
+          'document:c#viewer@user:ann',
+          'document:c#editor@user:tom',
+          'folder:x#viewer@user:tom',
+        );
 
       test('without a limit deletes every match in one revision', async () => {
         const s = await fresh();
         await seed(s);
-        const { result, revision } = await s.write((tx) => tx.deleteByFilter({ resourceType: 'document', subject: { type: 'user', ids: ['tom'] } }));
+        const { result, revision } = await s.write((tx) =>
+          tx.deleteByFilter({ resourceType: 'document', subject: { type: 'user', ids: ['tom'] } }),
+        );
         expect(result).toEqual({ deleted: 3, complete: true });
         expect(await readAll(s)).toEqual(['document:c#viewer@user:ann', 'folder:x#viewer@user:tom']);
         expect(texts(await s.reader(revision - 1).query({ resourceType: 'document' }))).toHaveLength(4);
@@ -390,7 +413,9 @@ export function runStoreConformance(name: string, factory: StoreFactory, options
         await create(s, 'document:pre1#viewer@group:g#member', 'document:pre2#viewer@group:g', 'document:other#viewer@group:g#member');
         await s.write(async (tx) => {
           await tx.apply([op('create', 'document:pre3#viewer@group:g#member')]);
-          expect(await tx.deleteByFilter({ resourceType: 'document', resourceIdPrefix: 'pre', subject: { type: 'group', relation: 'member' } })).toEqual({
+          expect(
+            await tx.deleteByFilter({ resourceType: 'document', resourceIdPrefix: 'pre', subject: { type: 'group', relation: 'member' } }),
+          ).toEqual({
             deleted: 2,
             complete: true,
           });
@@ -437,8 +462,14 @@ export function runStoreConformance(name: string, factory: StoreFactory, options
         ]);
         expect(await readAll(s, { resourceType: 'document', resourceIdPrefix: 'a' })).toEqual(data.slice(0, 5));
         expect(await readAll(s, { resourceType: 'document', relation: 'editor' })).toEqual(['document:a#editor@user:tom']);
-        expect(await readAll(s, { relation: 'viewer', subject: { type: 'user', ids: ['tom'] } })).toEqual(['document:a#viewer@user:tom', 'folder:a#viewer@user:tom']);
-        expect(await readAll(s, { subject: { type: 'group' } })).toEqual(['document:a#viewer@group:eng#member', 'document:b#viewer@group:eng']);
+        expect(await readAll(s, { relation: 'viewer', subject: { type: 'user', ids: ['tom'] } })).toEqual([
+          'document:a#viewer@user:tom',
+          'folder:a#viewer@user:tom',
+        ]);
+        expect(await readAll(s, { subject: { type: 'group' } })).toEqual([
+          'document:a#viewer@group:eng#member',
+          'document:b#viewer@group:eng',
+        ]);
         expect(await readAll(s, { subject: { type: 'group', relation: 'member' } })).toEqual(['document:a#viewer@group:eng#member']);
         expect(await readAll(s, { subject: { type: 'group', relation: '...' } })).toEqual(['document:b#viewer@group:eng']);
         expect(await readAll(s, { resourceType: 'document', resourceIds: [] })).toEqual([]);
@@ -449,11 +480,21 @@ export function runStoreConformance(name: string, factory: StoreFactory, options
 
       test('internal filters: caveat name (or none) and presence of an expiration', async () => {
         const s = await fresh();
-        await create(s, 'document:a#viewer@user:tom[c1]', 'document:a#viewer@user:ann', `document:a#viewer@user:bob[c2:{"x":1}][expiration:${FUTURE}]`);
+        await create(
+          s,
+          'document:a#viewer@user:tom[c1]',
+          'document:a#viewer@user:ann',
+          `document:a#viewer@user:bob[c2:{"x":1}][expiration:${FUTURE}]`,
+        );
         expect(await readAll(s, { resourceType: 'document', caveatName: 'c1' })).toEqual(['document:a#viewer@user:tom[c1]']);
         expect(await readAll(s, { resourceType: 'document', caveatName: null })).toEqual(['document:a#viewer@user:ann']);
-        expect(await readAll(s, { resourceType: 'document', hasExpiration: true })).toEqual([`document:a#viewer@user:bob[c2:{"x":1}][expiration:${FUTURE}]`]);
-        expect(await readAll(s, { resourceType: 'document', hasExpiration: false })).toEqual(['document:a#viewer@user:ann', 'document:a#viewer@user:tom[c1]']);
+        expect(await readAll(s, { resourceType: 'document', hasExpiration: true })).toEqual([
+          `document:a#viewer@user:bob[c2:{"x":1}][expiration:${FUTURE}]`,
+        ]);
+        expect(await readAll(s, { resourceType: 'document', hasExpiration: false })).toEqual([
+          'document:a#viewer@user:ann',
+          'document:a#viewer@user:tom[c1]',
+        ]);
       });
 
       test('subject order sorts by subject, then resource', async () => {
@@ -473,8 +514,16 @@ export function runStoreConformance(name: string, factory: StoreFactory, options
 
       test('the reverse lookup shape: many subject ids for one resource type and relation', async () => {
         const s = await seeded();
-        const filter = { resourceType: 'document', relation: 'viewer', subject: { type: 'user', ids: ['tom', 'bob', '*', 'nobody'], relation: '...' } };
-        expect(await readAll(s, filter, { order: 'subject' })).toEqual(['document:b#viewer@user:*', 'document:ab#viewer@user:bob', 'document:a#viewer@user:tom']);
+        const filter = {
+          resourceType: 'document',
+          relation: 'viewer',
+          subject: { type: 'user', ids: ['tom', 'bob', '*', 'nobody'], relation: '...' },
+        };
+        expect(await readAll(s, filter, { order: 'subject' })).toEqual([
+          'document:b#viewer@user:*',
+          'document:ab#viewer@user:bob',
+          'document:a#viewer@user:tom',
+        ]);
       });
 
       test('long id lists are answered exactly', async () => {
@@ -515,7 +564,10 @@ export function runStoreConformance(name: string, factory: StoreFactory, options
         const s = await seeded();
         await s.write((tx) => tx.apply([op('delete', 'document:ab#viewer@user:bob')]));
         const after = rel('document:ab#viewer@user:bob');
-        expect(await readAll(s, { resourceType: 'document' }, { after, limit: 2 })).toEqual(['document:b#viewer@group:eng', 'document:b#viewer@user:*']);
+        expect(await readAll(s, { resourceType: 'document' }, { after, limit: 2 })).toEqual([
+          'document:b#viewer@group:eng',
+          'document:b#viewer@user:*',
+        ]);
       });
     });
 
@@ -530,9 +582,7 @@ export function runStoreConformance(name: string, factory: StoreFactory, options
       test('a relationship disappears when its expiration passes', async () => {
         const s = await fresh();
         const soon = new Date(Date.now() + 300);
-        await s.write((tx) =>
-          tx.apply([{ operation: 'create', relationship: { ...rel('document:a#viewer@user:tom'), expiresAt: soon } }]),
-        );
+        await s.write((tx) => tx.apply([{ operation: 'create', relationship: { ...rel('document:a#viewer@user:tom'), expiresAt: soon } }]));
         const rev = await s.headRevision();
         expect(await s.reader(rev).count({})).toBe(1);
         await sleep(600);
@@ -594,9 +644,17 @@ export function runStoreConformance(name: string, factory: StoreFactory, options
     category('change-feed', () => {
       test('change sets come in revision order with metadata, schema markers and net changes', async () => {
         const s = await fresh();
-        await s.write((tx) => tx.apply([op('create', 'document:a#viewer@user:tom'), op('create', 'document:b#viewer@user:tom')]), { metadata: { who: 'ann', n: 1 } });
+        await s.write((tx) => tx.apply([op('create', 'document:a#viewer@user:tom'), op('create', 'document:b#viewer@user:tom')]), {
+          metadata: { who: 'ann', n: 1 },
+        });
         await s.write((tx) => tx.writeSchema('definition user {}'));
-        await s.write((tx) => tx.apply([op('touch', 'document:a#viewer@user:tom[c1]'), op('delete', 'document:b#viewer@user:tom'), op('delete', 'document:none#viewer@user:x')]));
+        await s.write((tx) =>
+          tx.apply([
+            op('touch', 'document:a#viewer@user:tom[c1]'),
+            op('delete', 'document:b#viewer@user:tom'),
+            op('delete', 'document:none#viewer@user:x'),
+          ]),
+        );
         await s.write((tx) => tx.apply([op('touch', 'document:a#viewer@user:tom[c1]')]));
         const feed = await s.changesSince(1);
         expect(feed.map((c) => c.revision)).toEqual([2, 3, 4, 5]);
@@ -702,7 +760,9 @@ export function runStoreConformance(name: string, factory: StoreFactory, options
     category('bulk-create', () => {
       test('imports many relationships in one revision', async () => {
         const s = await fresh();
-        const rels = Array.from({ length: 1234 }, (_, i) => rel(`document:d${i}#viewer@user:u${i % 10}${i % 3 === 0 ? '[c1:{"i":1}]' : ''}`));
+        const rels = Array.from({ length: 1234 }, (_, i) =>
+          rel(`document:d${i}#viewer@user:u${i % 10}${i % 3 === 0 ? '[c1:{"i":1}]' : ''}`),
+        );
         const { result, revision } = await s.write((tx) => tx.bulkCreate(rels));
         expect(result).toBe(1234);
         expect(revision).toBe(2);
@@ -730,7 +790,8 @@ export function runStoreConformance(name: string, factory: StoreFactory, options
       });
       test('a duplicate across bulk calls of one transaction fails, on an empty store and after other writes', async () => {
         const s = await fresh();
-        const message = 'could not CREATE relationship `document:d1#viewer@user:tom`, as it already existed. If this is persistent, please switch to TOUCH operations or specify a precondition';
+        const message =
+          'could not CREATE relationship `document:d1#viewer@user:tom`, as it already existed. If this is persistent, please switch to TOUCH operations or specify a precondition';
         await expectError(
           s.write(async (tx) => {
             await tx.bulkCreate([rel('document:d1#viewer@user:tom'), rel('document:d2#viewer@user:tom')]);
@@ -810,7 +871,11 @@ export function runStoreConformance(name: string, factory: StoreFactory, options
           s.write((tx) => tx.deleteByFilter({ resourceType: 'document' }, { limit: 0 })).catch((x: unknown) => x),
         ]);
         for (const e of errors) expect(e).toBeInstanceOf(TrellisError);
-        expect(errors.map((e) => (e as TrellisError).kind)).toEqual(['invalid_revision', 'relationship_already_exists', 'too_many_relationships_for_delete']);
+        expect(errors.map((e) => (e as TrellisError).kind)).toEqual([
+          'invalid_revision',
+          'relationship_already_exists',
+          'too_many_relationships_for_delete',
+        ]);
       });
     });
   });

@@ -30,19 +30,31 @@ describe('presharedKeyAuth', () => {
   });
 
   it('answers UNAUTHENTICATED without a usable header and PERMISSION_DENIED for a wrong key', () => {
-    expect(outcome(() => auth(md()))).toEqual({ code: Code.UNAUTHENTICATED, message: 'invalid preshared key: Request unauthenticated with bearer' });
-    expect(outcome(() => auth(md('Basic alpha')))).toEqual({ code: Code.UNAUTHENTICATED, message: 'invalid preshared key: Request unauthenticated with bearer' });
+    expect(outcome(() => auth(md()))).toEqual({
+      code: Code.UNAUTHENTICATED,
+      message: 'invalid preshared key: Request unauthenticated with bearer',
+    });
+    expect(outcome(() => auth(md('Basic alpha')))).toEqual({
+      code: Code.UNAUTHENTICATED,
+      message: 'invalid preshared key: Request unauthenticated with bearer',
+    });
     expect(outcome(() => auth(md('Bearer ')))).toEqual({ code: Code.UNAUTHENTICATED, message: 'missing preshared key' });
-    expect(outcome(() => auth(md('Bearer alph')))).toEqual({ code: Code.PERMISSION_DENIED, message: 'invalid preshared key: invalid token' });
+    expect(outcome(() => auth(md('Bearer alph')))).toEqual({
+      code: Code.PERMISSION_DENIED,
+      message: 'invalid preshared key: invalid token',
+    });
     expect(outcome(() => auth(md('Bearer alpha ')))).toEqual('ok');
   });
 
   it('accepts exactly the configured keys (property)', () => {
     fc.assert(
-      fc.property(fc.string({ minLength: 1 }).filter((s) => s.trim() === s && !/[\r\n]/.test(s)), (token) => {
-        const r = outcome(() => auth(md(`Bearer ${token}`)));
-        expect(r === 'ok').toBe(token === 'alpha' || token === 'beta-key');
-      }),
+      fc.property(
+        fc.string({ minLength: 1 }).filter((s) => s.trim() === s && !/[\r\n]/.test(s)),
+        (token) => {
+          const r = outcome(() => auth(md(`Bearer ${token}`)));
+          expect(r === 'ok').toBe(token === 'alpha' || token === 'beta-key');
+        },
+      ),
     );
   });
 

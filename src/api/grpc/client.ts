@@ -2,8 +2,24 @@
  * A small promise/async-iterator gRPC client over the generated descriptors, used by the CLI
  * (`--endpoint`). It speaks the same wire format as any SpiceDB client.
  */
-import { Client, credentials, Metadata, type CallOptions, type ChannelCredentials, type ClientReadableStream, type ServiceError } from '@grpc/grpc-js';
-import { create, fromBinary, toBinary, type DescMessage, type DescMethod, type MessageInitShape, type MessageShape } from '@bufbuild/protobuf';
+import {
+  Client,
+  credentials,
+  Metadata,
+  type CallOptions,
+  type ChannelCredentials,
+  type ClientReadableStream,
+  type ServiceError,
+} from '@grpc/grpc-js';
+import {
+  create,
+  fromBinary,
+  toBinary,
+  type DescMessage,
+  type DescMethod,
+  type MessageInitShape,
+  type MessageShape,
+} from '@bufbuild/protobuf';
 import type { GenService, GenServiceMethods } from '@bufbuild/protobuf/codegenv2';
 
 export interface ClientOptions {
@@ -52,7 +68,10 @@ export function channelCredentials(options: ClientOptions): ChannelCredentials {
   if (!options.token) return base;
   const md = new Metadata();
   md.set('authorization', `Bearer ${options.token}`);
-  return credentials.combineChannelCredentials(base, credentials.createFromMetadataGenerator((_p, cb) => cb(null, md)));
+  return credentials.combineChannelCredentials(
+    base,
+    credentials.createFromMetadataGenerator((_p, cb) => cb(null, md)),
+  );
 }
 
 export class GrpcConnection {
@@ -92,7 +111,14 @@ export class GrpcConnection {
           break;
         case 'server_streaming':
           out[method.localName] = (req: MessageInitShape<DescMessage>) => {
-            const stream: ClientReadableStream<MessageShape<DescMessage>> = this.client.makeServerStreamRequest(path, ser, de, req, this.callMetadata(), this.callOptions());
+            const stream: ClientReadableStream<MessageShape<DescMessage>> = this.client.makeServerStreamRequest(
+              path,
+              ser,
+              de,
+              req,
+              this.callMetadata(),
+              this.callOptions(),
+            );
             return (async function* () {
               try {
                 for await (const m of stream as AsyncIterable<MessageShape<DescMessage>>) yield m;

@@ -4,11 +4,21 @@ import { create } from '@bufbuild/protobuf';
 import { InvalidArgumentError, type Relationship } from '../../core/index.js';
 import { RelationshipSchema, SubjectReferenceSchema } from '../../gen/authzed/api/v1/core_pb.js';
 import { ConsistencySchema, RelationshipFilterSchema } from '../../gen/authzed/api/v1/permission_service_pb.js';
-import { consistencyFromProto, filterFromProto, objectFromProto, relationshipFromProto, relationshipToProto, subjectFromProto } from './convert.js';
+import {
+  consistencyFromProto,
+  filterFromProto,
+  objectFromProto,
+  relationshipFromProto,
+  relationshipToProto,
+  subjectFromProto,
+} from './convert.js';
 
 const name = fc.stringMatching(/^[a-z][a-z0-9_]{1,10}[a-z0-9]$/);
 const id = fc.stringMatching(/^[a-zA-Z0-9/_|\-=+]{1,12}$/);
-const json = fc.dictionary(name, fc.oneof(fc.string(), fc.boolean(), fc.integer({ min: -1000, max: 1000 }), fc.constant(null)), { minKeys: 1, maxKeys: 3 });
+const json = fc.dictionary(name, fc.oneof(fc.string(), fc.boolean(), fc.integer({ min: -1000, max: 1000 }), fc.constant(null)), {
+  minKeys: 1,
+  maxKeys: 3,
+});
 
 const relationship: fc.Arbitrary<Relationship> = fc
   .record({
@@ -41,11 +51,21 @@ describe('relationship translation', () => {
   it('rejects a wildcard resource and a wildcard subject with a relation', () => {
     const pb = (o: Parameters<typeof create<typeof RelationshipSchema>>[1]) => create(RelationshipSchema, o);
     expect(() =>
-      relationshipFromProto(pb({ resource: { objectType: 'doc', objectId: '*' }, relation: 'viewer', subject: { object: { objectType: 'user', objectId: 'a' } } }), 'relationship'),
+      relationshipFromProto(
+        pb({
+          resource: { objectType: 'doc', objectId: '*' },
+          relation: 'viewer',
+          subject: { object: { objectType: 'user', objectId: 'a' } },
+        }),
+        'relationship',
+      ),
     ).toThrow('invalid relationship.resource.object_id: value cannot be a wildcard (`*`)');
-    expect(() => subjectFromProto(create(SubjectReferenceSchema, { object: { objectType: 'user', objectId: '*' }, optionalRelation: 'member' }), 'subject')).toThrow(
-      'invalid subject: a wildcard subject cannot have a relation',
-    );
+    expect(() =>
+      subjectFromProto(
+        create(SubjectReferenceSchema, { object: { objectType: 'user', objectId: '*' }, optionalRelation: 'member' }),
+        'subject',
+      ),
+    ).toThrow('invalid subject: a wildcard subject cannot have a relation');
   });
 
   it('names the field and rule for malformed names', () => {
@@ -62,10 +82,14 @@ describe('relationship translation', () => {
 
 describe('filters', () => {
   it('maps the subject relation filter: absent = any, empty = ellipsis, set = exact', () => {
-    const f = (sub: object | undefined) => filterFromProto(create(RelationshipFilterSchema, { resourceType: 'doc', ...(sub ? { optionalSubjectFilter: sub } : {}) }), 'f');
+    const f = (sub: object | undefined) =>
+      filterFromProto(create(RelationshipFilterSchema, { resourceType: 'doc', ...(sub ? { optionalSubjectFilter: sub } : {}) }), 'f');
     expect(f(undefined)).toEqual({ resourceType: 'doc' });
     expect(f({ subjectType: 'user' })).toEqual({ resourceType: 'doc', subject: { type: 'user' } });
-    expect(f({ subjectType: 'user', optionalRelation: { relation: '' } })).toEqual({ resourceType: 'doc', subject: { type: 'user', relation: '...' } });
+    expect(f({ subjectType: 'user', optionalRelation: { relation: '' } })).toEqual({
+      resourceType: 'doc',
+      subject: { type: 'user', relation: '...' },
+    });
     expect(f({ subjectType: 'group', optionalSubjectId: 'g', optionalRelation: { relation: 'member' } })).toEqual({
       resourceType: 'doc',
       subject: { type: 'group', ids: ['g'], relation: 'member' },
@@ -73,14 +97,18 @@ describe('filters', () => {
   });
 
   it('rejects a wildcard resource id', () => {
-    expect(() => filterFromProto(create(RelationshipFilterSchema, { resourceType: 'doc', optionalResourceId: '*' }), 'f')).toThrow(InvalidArgumentError);
+    expect(() => filterFromProto(create(RelationshipFilterSchema, { resourceType: 'doc', optionalResourceId: '*' }), 'f')).toThrow(
+      InvalidArgumentError,
+    );
   });
 });
 
 describe('consistency', () => {
   it('requires a requirement once the message is present, and true booleans', () => {
     expect(consistencyFromProto(undefined)).toBeUndefined();
-    expect(() => consistencyFromProto(create(ConsistencySchema, {}))).toThrow('invalid consistency: exactly one of requirement is required');
+    expect(() => consistencyFromProto(create(ConsistencySchema, {}))).toThrow(
+      'invalid consistency: exactly one of requirement is required',
+    );
     expect(() => consistencyFromProto(create(ConsistencySchema, { requirement: { case: 'fullyConsistent', value: false } }))).toThrow(
       'invalid consistency.fully_consistent: value must equal true',
     );
@@ -88,8 +116,8 @@ describe('consistency', () => {
       kind: 'at_least_as_fresh',
       token: 'abc',
     });
-    expect(() => consistencyFromProto(create(ConsistencySchema, { requirement: { case: 'atExactSnapshot', value: { token: '' } } }))).toThrow(
-      'invalid consistency.at_exact_snapshot.token: value length must be at least 1 bytes',
-    );
+    expect(() =>
+      consistencyFromProto(create(ConsistencySchema, { requirement: { case: 'atExactSnapshot', value: { token: '' } } })),
+    ).toThrow('invalid consistency.at_exact_snapshot.token: value length must be at least 1 bytes');
   });
 });

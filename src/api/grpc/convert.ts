@@ -71,9 +71,10 @@ export function objectFromProto(o: ObjectReference | undefined, field: string, a
 export function subjectFromProto(s: SubjectReference | undefined, field: string): SubjectRef {
   const subj = requireMessage(s, field);
   const object = objectFromProto(subj.object, `${field}.object`, true);
-  const relation = subj.optionalRelation === '' || subj.optionalRelation === ELLIPSIS
-    ? undefined
-    : validateRelationName(subj.optionalRelation, `${field}.optional_relation`);
+  const relation =
+    subj.optionalRelation === '' || subj.optionalRelation === ELLIPSIS
+      ? undefined
+      : validateRelationName(subj.optionalRelation, `${field}.optional_relation`);
   if (object.id === '*' && relation !== undefined) {
     throw new InvalidArgumentError(`invalid ${field}: a wildcard subject cannot have a relation`, field);
   }
@@ -144,10 +145,16 @@ export function filterFromProto(f: PbRelationshipFilter | undefined, field: stri
   const sf = filter.optionalSubjectFilter;
   if (sf !== undefined) {
     const type = validateTypeName(sf.subjectType, `${field}.optional_subject_filter.subject_type`);
-    const id = sf.optionalSubjectId === '' ? undefined : validateObjectId(sf.optionalSubjectId, `${field}.optional_subject_filter.optional_subject_id`, true);
+    const id =
+      sf.optionalSubjectId === ''
+        ? undefined
+        : validateObjectId(sf.optionalSubjectId, `${field}.optional_subject_filter.optional_subject_id`, true);
     let rel: string | undefined;
     if (sf.optionalRelation !== undefined) {
-      rel = sf.optionalRelation.relation === '' ? ELLIPSIS : validateRelationName(sf.optionalRelation.relation, `${field}.optional_subject_filter.optional_relation.relation`);
+      rel =
+        sf.optionalRelation.relation === ''
+          ? ELLIPSIS
+          : validateRelationName(sf.optionalRelation.relation, `${field}.optional_subject_filter.optional_relation.relation`);
       if (id === '*' && rel !== ELLIPSIS) {
         throw new InvalidArgumentError(`invalid ${field}.optional_subject_filter: a wildcard subject cannot have a relation`, field);
       }

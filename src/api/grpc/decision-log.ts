@@ -11,15 +11,18 @@ export function withDecisionLog(trellis: TrellisPort, logger: Logger): TrellisPo
   const check: TrellisPort['check'] = async (req) => {
     const started = performance.now();
     const r = await trellis.check(req);
-    log.info({
-      resource: formatObject(req.resource),
-      permission: req.permission,
-      subject: formatSubject(req.subject),
-      result: r.permissionship,
-      revision: r.revision,
-      checkedAt: r.checkedAt,
-      durationMs: Math.round((performance.now() - started) * 1000) / 1000,
-    }, 'check');
+    log.info(
+      {
+        resource: formatObject(req.resource),
+        permission: req.permission,
+        subject: formatSubject(req.subject),
+        result: r.permissionship,
+        revision: r.revision,
+        checkedAt: r.checkedAt,
+        durationMs: Math.round((performance.now() - started) * 1000) / 1000,
+      },
+      'check',
+    );
     return r;
   };
   const checkBulk: TrellisPort['checkBulk'] = async (req) => {
@@ -28,15 +31,18 @@ export function withDecisionLog(trellis: TrellisPort, logger: Logger): TrellisPo
     const durationMs = Math.round((performance.now() - started) * 1000) / 1000;
     req.items.forEach((item, i) => {
       const res = r.results[i];
-      log.info({
-        resource: formatObject(item.resource),
-        permission: item.permission,
-        subject: formatSubject(item.subject),
-        result: res === undefined ? 'missing' : res.ok ? res.permissionship : 'error',
-        checkedAt: r.checkedAt,
-        durationMs,
-        bulk: true,
-      }, 'check');
+      log.info(
+        {
+          resource: formatObject(item.resource),
+          permission: item.permission,
+          subject: formatSubject(item.subject),
+          result: res === undefined ? 'missing' : res.ok ? res.permissionship : 'error',
+          checkedAt: r.checkedAt,
+          durationMs,
+          bulk: true,
+        },
+        'check',
+      );
     });
     return r;
   };

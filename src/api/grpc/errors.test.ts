@@ -44,37 +44,128 @@ const R = (r: string) => `ERROR_REASON_${r}`;
 describe('toGrpcStatus', () => {
   const cases: [string, Error, Code, string | undefined, Record<string, string> | undefined][] = [
     ['definition', new DefinitionNotFoundError('folder'), Code.FAILED_PRECONDITION, R('UNKNOWN_DEFINITION'), { definition_name: 'folder' }],
-    ['relation', new RelationNotFoundError('doc', 'edit'), Code.FAILED_PRECONDITION, R('UNKNOWN_RELATION_OR_PERMISSION'), { definition_name: 'doc', relation_or_permission_name: 'edit' }],
+    [
+      'relation',
+      new RelationNotFoundError('doc', 'edit'),
+      Code.FAILED_PRECONDITION,
+      R('UNKNOWN_RELATION_OR_PERMISSION'),
+      { definition_name: 'doc', relation_or_permission_name: 'edit' },
+    ],
     ['caveat', new CaveatNotFoundError('c1'), Code.FAILED_PRECONDITION, R('UNKNOWN_CAVEAT'), { caveat_name: 'c1' }],
-    ['subject type', new InvalidSubjectTypeError('m', 'doc', 'viewer', 'user:*'), Code.INVALID_ARGUMENT, R('INVALID_SUBJECT_TYPE'), { definition_name: 'doc', relation_name: 'viewer', subject_type: 'user:*' }],
-    ['permission write', new CannotUpdatePermissionError('doc', 'view'), Code.INVALID_ARGUMENT, R('CANNOT_UPDATE_PERMISSION'), { definition_name: 'doc', permission_name: 'view' }],
+    [
+      'subject type',
+      new InvalidSubjectTypeError('m', 'doc', 'viewer', 'user:*'),
+      Code.INVALID_ARGUMENT,
+      R('INVALID_SUBJECT_TYPE'),
+      { definition_name: 'doc', relation_name: 'viewer', subject_type: 'user:*' },
+    ],
+    [
+      'permission write',
+      new CannotUpdatePermissionError('doc', 'view'),
+      Code.INVALID_ARGUMENT,
+      R('CANNOT_UPDATE_PERMISSION'),
+      { definition_name: 'doc', permission_name: 'view' },
+    ],
     [
       'recreate',
       new RelationshipAlreadyExistsError('doc:1#viewer@group:g#member'),
       Code.ALREADY_EXISTS,
       R('ATTEMPT_TO_RECREATE_RELATIONSHIP'),
-      { relationship: 'doc:1#viewer@group:g#member', resource_type: 'doc', resource_object_id: '1', resource_relation: 'viewer', subject_type: 'group', subject_object_id: 'g', subject_relation: 'member' },
+      {
+        relationship: 'doc:1#viewer@group:g#member',
+        resource_type: 'doc',
+        resource_object_id: '1',
+        resource_relation: 'viewer',
+        subject_type: 'group',
+        subject_object_id: 'g',
+        subject_relation: 'member',
+      },
     ],
-    ['duplicate', new DuplicateUpdateError('doc:1#viewer@user:a'), Code.INVALID_ARGUMENT, R('UPDATES_ON_SAME_RELATIONSHIP'), { definition_name: 'doc', relationship: 'doc:1#viewer@user:a' }],
-    ['updates', new TooManyUpdatesError(1001, 1000), Code.INVALID_ARGUMENT, R('TOO_MANY_UPDATES_IN_REQUEST'), { update_count: '1001', maximum_updates_allowed: '1000' }],
-    ['preconditions', new TooManyPreconditionsError(1001, 1000), Code.INVALID_ARGUMENT, R('TOO_MANY_PRECONDITIONS_IN_REQUEST'), { precondition_count: '1001', maximum_updates_allowed: '1000' }],
+    [
+      'duplicate',
+      new DuplicateUpdateError('doc:1#viewer@user:a'),
+      Code.INVALID_ARGUMENT,
+      R('UPDATES_ON_SAME_RELATIONSHIP'),
+      { definition_name: 'doc', relationship: 'doc:1#viewer@user:a' },
+    ],
+    [
+      'updates',
+      new TooManyUpdatesError(1001, 1000),
+      Code.INVALID_ARGUMENT,
+      R('TOO_MANY_UPDATES_IN_REQUEST'),
+      { update_count: '1001', maximum_updates_allowed: '1000' },
+    ],
+    [
+      'preconditions',
+      new TooManyPreconditionsError(1001, 1000),
+      Code.INVALID_ARGUMENT,
+      R('TOO_MANY_PRECONDITIONS_IN_REQUEST'),
+      { precondition_count: '1001', maximum_updates_allowed: '1000' },
+    ],
     [
       'precondition',
-      new PreconditionFailedError('must_not_match', { resourceType: 'doc', relation: 'viewer', subject: { type: 'user', ids: ['a'], relation: '...' } }, 'x'),
+      new PreconditionFailedError(
+        'must_not_match',
+        { resourceType: 'doc', relation: 'viewer', subject: { type: 'user', ids: ['a'], relation: '...' } },
+        'x',
+      ),
       Code.FAILED_PRECONDITION,
       R('WRITE_OR_DELETE_PRECONDITION_FAILURE'),
-      { precondition_operation: 'OPERATION_MUST_NOT_MATCH', precondition_resource_type: 'doc', precondition_relation: 'viewer', precondition_subject_type: 'user', precondition_subject_id: 'a', precondition_subject_relation: '' },
+      {
+        precondition_operation: 'OPERATION_MUST_NOT_MATCH',
+        precondition_resource_type: 'doc',
+        precondition_relation: 'viewer',
+        precondition_subject_type: 'user',
+        precondition_subject_id: 'a',
+        precondition_subject_relation: '',
+      },
     ],
     ['empty precondition', new EmptyPreconditionError(), Code.INVALID_ARGUMENT, R('UNSPECIFIED'), {}],
     ['filter', new InvalidFilterError('at least one field must be set'), Code.INVALID_ARGUMENT, R('INVALID_FILTER'), {}],
-    ['delete limit', new TooManyRelationshipsForDeleteError(5), Code.INVALID_ARGUMENT, R('TOO_MANY_RELATIONSHIPS_FOR_TRANSACTIONAL_DELETE'), { limit: '5' }],
-    ['limit', new ExceedsMaximumLimitError(5000, 1000), Code.INVALID_ARGUMENT, R('EXCEEDS_MAXIMUM_ALLOWABLE_LIMIT'), { limit_provided: '5000', maximum_limit_allowed: '1000' }],
-    ['checks', new TooManyChecksError(10001, 10000), Code.INVALID_ARGUMENT, R('UNSPECIFIED'), { check_count: '10001', maximum_checks_allowed: '10000' }],
-    ['relationship context', new ContextTooLargeError(30000, 25000, 'relationship'), Code.INVALID_ARGUMENT, R('MAX_RELATIONSHIP_CONTEXT_SIZE'), { context_byte_size: '30000', max_context_byte_size: '25000' }],
+    [
+      'delete limit',
+      new TooManyRelationshipsForDeleteError(5),
+      Code.INVALID_ARGUMENT,
+      R('TOO_MANY_RELATIONSHIPS_FOR_TRANSACTIONAL_DELETE'),
+      { limit: '5' },
+    ],
+    [
+      'limit',
+      new ExceedsMaximumLimitError(5000, 1000),
+      Code.INVALID_ARGUMENT,
+      R('EXCEEDS_MAXIMUM_ALLOWABLE_LIMIT'),
+      { limit_provided: '5000', maximum_limit_allowed: '1000' },
+    ],
+    [
+      'checks',
+      new TooManyChecksError(10001, 10000),
+      Code.INVALID_ARGUMENT,
+      R('UNSPECIFIED'),
+      { check_count: '10001', maximum_checks_allowed: '10000' },
+    ],
+    [
+      'relationship context',
+      new ContextTooLargeError(30000, 25000, 'relationship'),
+      Code.INVALID_ARGUMENT,
+      R('MAX_RELATIONSHIP_CONTEXT_SIZE'),
+      { context_byte_size: '30000', max_context_byte_size: '25000' },
+    ],
     ['request context', new ContextTooLargeError(5000, 4096, 'request'), Code.INVALID_ARGUMENT, undefined, undefined],
-    ['param type', new CaveatParameterTypeError('c', 'p', 'bad'), Code.INVALID_ARGUMENT, R('CAVEAT_PARAMETER_TYPE_ERROR'), { caveat_name: 'c', parameter_name: 'p' }],
+    [
+      'param type',
+      new CaveatParameterTypeError('c', 'p', 'bad'),
+      Code.INVALID_ARGUMENT,
+      R('CAVEAT_PARAMETER_TYPE_ERROR'),
+      { caveat_name: 'c', parameter_name: 'p' },
+    ],
     ['evaluation', new CaveatEvaluationError('c', 'bad'), Code.INVALID_ARGUMENT, R('CAVEAT_EVALUATION_ERROR'), { caveat_name: 'c' }],
-    ['wildcard', new WildcardNotAllowedError('subject.object.object_id'), Code.INVALID_ARGUMENT, R('WILDCARD_NOT_ALLOWED'), { disallowed_field: 'subject.object.object_id' }],
+    [
+      'wildcard',
+      new WildcardNotAllowedError('subject.object.object_id'),
+      Code.INVALID_ARGUMENT,
+      R('WILDCARD_NOT_ALLOWED'),
+      { disallowed_field: 'subject.object.object_id' },
+    ],
     ['depth', new MaxDepthExceededError(50), Code.FAILED_PRECONDITION, R('MAXIMUM_DEPTH_EXCEEDED'), { maximum_depth_allowed: '50' }],
     ['cursor', new InvalidCursorError('different call'), Code.FAILED_PRECONDITION, R('INVALID_CURSOR'), { details: 'different call' }],
     ['malformed token', new InvalidRevisionError('malformed'), Code.INVALID_ARGUMENT, undefined, undefined],
@@ -84,9 +175,27 @@ describe('toGrpcStatus', () => {
     ['serialization', new SerializationError('conflict'), Code.ABORTED, R('SERIALIZATION_FAILURE'), {}],
     ['unavailable', new DatastoreUnavailableError('down'), Code.UNAVAILABLE, undefined, undefined],
     ['no schema', new SchemaNotFoundError(), Code.NOT_FOUND, undefined, undefined],
-    ['type', new SchemaTypeError('relation/permission `x` not found under definition `y`', 'y'), Code.FAILED_PRECONDITION, R('SCHEMA_TYPE_ERROR'), { definition_name: 'y' }],
-    ['orphan', new SchemaWouldOrphanError('cannot delete', 'delete_relation', { definition_name: 'doc', relation_name: 'viewer' }), Code.INVALID_ARGUMENT, R('SCHEMA_TYPE_ERROR'), { definition_name: 'doc', relation_name: 'viewer', operation: 'delete_relation' }],
-    ['argument', new InvalidArgumentError('invalid resource.object_type', 'resource.object_type'), Code.INVALID_ARGUMENT, undefined, undefined],
+    [
+      'type',
+      new SchemaTypeError('relation/permission `x` not found under definition `y`', 'y'),
+      Code.FAILED_PRECONDITION,
+      R('SCHEMA_TYPE_ERROR'),
+      { definition_name: 'y' },
+    ],
+    [
+      'orphan',
+      new SchemaWouldOrphanError('cannot delete', 'delete_relation', { definition_name: 'doc', relation_name: 'viewer' }),
+      Code.INVALID_ARGUMENT,
+      R('SCHEMA_TYPE_ERROR'),
+      { definition_name: 'doc', relation_name: 'viewer', operation: 'delete_relation' },
+    ],
+    [
+      'argument',
+      new InvalidArgumentError('invalid resource.object_type', 'resource.object_type'),
+      Code.INVALID_ARGUMENT,
+      undefined,
+      undefined,
+    ],
     ['unimplemented', new UnimplementedError('concrete limit is not yet supported'), Code.UNIMPLEMENTED, undefined, undefined],
   ];
 
@@ -100,13 +209,27 @@ describe('toGrpcStatus', () => {
 
   it('maps a parse error with 0-based positions in metadata and the 1-based message', () => {
     const err = new SchemaParseError([
-      { message: 'expected `:`', start: { line: 3, column: 19 }, end: { line: 3, column: 23 }, source: 'schema', snippet: 'user', severity: 'error', category: 'parse' },
+      {
+        message: 'expected `:`',
+        start: { line: 3, column: 19 },
+        end: { line: 3, column: 23 },
+        source: 'schema',
+        snippet: 'user',
+        severity: 'error',
+        category: 'parse',
+      },
     ]);
     expect(toGrpcStatus(err)).toEqual({
       code: Code.INVALID_ARGUMENT,
       message: 'parse error in `schema`, line 3, column 19: expected `:`',
       reason: R('SCHEMA_PARSE_ERROR'),
-      metadata: { start_line_number: '2', start_column_position: '18', end_line_number: '2', end_column_position: '22', source_code: 'user' },
+      metadata: {
+        start_line_number: '2',
+        start_column_position: '18',
+        end_line_number: '2',
+        end_column_position: '22',
+        source_code: 'user',
+      },
     });
   });
 
@@ -116,7 +239,10 @@ describe('toGrpcStatus', () => {
   });
 
   it('keeps transport outcomes', () => {
-    expect(toGrpcStatus(new CallAbortedError(Code.DEADLINE_EXCEEDED, 'context deadline exceeded'))).toEqual({ code: Code.DEADLINE_EXCEEDED, message: 'context deadline exceeded' });
+    expect(toGrpcStatus(new CallAbortedError(Code.DEADLINE_EXCEEDED, 'context deadline exceeded'))).toEqual({
+      code: Code.DEADLINE_EXCEEDED,
+      message: 'context deadline exceeded',
+    });
   });
 });
 

@@ -62,7 +62,10 @@ export interface GrpcStatus {
   readonly internal?: unknown;
 }
 
-type Rule<E extends TrellisError> = readonly [abstract new (...args: never[]) => E, (e: E) => Omit<GrpcStatus, 'message'> & { message?: string }];
+type Rule<E extends TrellisError> = readonly [
+  abstract new (...args: never[]) => E,
+  (e: E) => Omit<GrpcStatus, 'message'> & { message?: string },
+];
 
 function rule<E extends TrellisError>(
   cls: abstract new (...args: never[]) => E,
@@ -278,7 +281,12 @@ export function toStatusMessage(s: GrpcStatus): Status {
     details:
       s.reason === undefined
         ? []
-        : [anyPack(ErrorInfoSchema, create(ErrorInfoSchema, { reason: s.reason, domain: ERROR_DOMAIN, metadata: { ...(s.metadata ?? {}) } }))],
+        : [
+            anyPack(
+              ErrorInfoSchema,
+              create(ErrorInfoSchema, { reason: s.reason, domain: ERROR_DOMAIN, metadata: { ...(s.metadata ?? {}) } }),
+            ),
+          ],
   });
 }
 

@@ -20,7 +20,11 @@ function recast<From extends DescMessage, To extends DescMessage>(from: From, to
   return fromBinary(to, toBinary(from, msg));
 }
 
-function recastInit<From extends DescMessage, To extends DescMessage>(from: From, to: To, init: MessageInitShape<From>): MessageInitShape<To> {
+function recastInit<From extends DescMessage, To extends DescMessage>(
+  from: From,
+  to: To,
+  init: MessageInitShape<From>,
+): MessageInitShape<To> {
   return recast(from, to, create(from, init)) as MessageInitShape<To>;
 }
 

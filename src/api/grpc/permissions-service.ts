@@ -8,8 +8,7 @@ import {
   type Relationship,
 } from '../../core/index.js';
 import type { BulkCheckItem, CheckTrace } from '../../engine/index.js';
-import type {
-  PermissionsService} from '../../gen/authzed/api/v1/permission_service_pb.js';
+import type { PermissionsService } from '../../gen/authzed/api/v1/permission_service_pb.js';
 import {
   DeleteRelationshipsResponse_DeletionProgress,
   type CheckBulkPermissionsPairSchema,
@@ -84,7 +83,9 @@ function rejectWildcardSubject(id: string, what: string): void {
 }
 
 /** Validates and converts bulk check items (shared with ExperimentalService.BulkCheckPermission). */
-export function bulkItemsFromProto(items: readonly Pick<CheckBulkPermissionsRequestItem, 'resource' | 'permission' | 'subject' | 'context'>[]): BulkCheckItem[] {
+export function bulkItemsFromProto(
+  items: readonly Pick<CheckBulkPermissionsRequestItem, 'resource' | 'permission' | 'subject' | 'context'>[],
+): BulkCheckItem[] {
   return items.map((it, i) => {
     const field = `items[${i}]`;
     const context = contextFromProto(it.context);
@@ -195,7 +196,9 @@ export const permissionsService: ServiceImpl<Methods> = {
     );
     return {
       deletedAt: zed(r.deletedAt),
-      deletionProgress: r.complete ? DeleteRelationshipsResponse_DeletionProgress.COMPLETE : DeleteRelationshipsResponse_DeletionProgress.PARTIAL,
+      deletionProgress: r.complete
+        ? DeleteRelationshipsResponse_DeletionProgress.COMPLETE
+        : DeleteRelationshipsResponse_DeletionProgress.PARTIAL,
       relationshipsDeletedCount: BigInt(r.deleted),
     };
   },
@@ -234,7 +237,9 @@ export const permissionsService: ServiceImpl<Methods> = {
     const consistency = consistencyFromProto(req.consistency);
     const resource = objectFromProto(req.resource, 'resource');
     const permission = validateRelationName(req.permission, 'permission');
-    const r = await noSchemaAsUnknown(resource.type, () => ctx.trellis.expand({ resource, permission, ...(consistency ? { consistency } : {}) }));
+    const r = await noSchemaAsUnknown(resource.type, () =>
+      ctx.trellis.expand({ resource, permission, ...(consistency ? { consistency } : {}) }),
+    );
     return { expandedAt: zed(r.expandedAt), treeRoot: expandTreeToProto(r.tree) };
   },
 
@@ -295,7 +300,11 @@ export const permissionsService: ServiceImpl<Methods> = {
       const permissionship = lookupPermissionshipToProto(r.subject.permissionship);
       const excluded = r.excluded.map((e) => {
         const ei = partialCaveatInfo(e.missingContext);
-        return { subjectObjectId: e.id, permissionship: lookupPermissionshipToProto(e.permissionship), ...(ei ? { partialCaveatInfo: ei } : {}) };
+        return {
+          subjectObjectId: e.id,
+          permissionship: lookupPermissionshipToProto(e.permissionship),
+          ...(ei ? { partialCaveatInfo: ei } : {}),
+        };
       });
       // The deprecated flat fields (2-5) are still filled, as SpiceDB does, for older clients.
       yield {
@@ -330,7 +339,10 @@ export const permissionsService: ServiceImpl<Methods> = {
   async *exportBulkRelationships(req, ctx) {
     const consistency = consistencyFromProto(req.consistency);
     const cursor = cursorFromProto(req.optionalCursor, 'optional_cursor');
-    const filter = req.optionalRelationshipFilter === undefined ? undefined : filterFromProto(req.optionalRelationshipFilter, 'optional_relationship_filter');
+    const filter =
+      req.optionalRelationshipFilter === undefined
+        ? undefined
+        : filterFromProto(req.optionalRelationshipFilter, 'optional_relationship_filter');
     for await (const page of ctx.trellis.exportRelationships({
       ...(filter !== undefined ? { filter } : {}),
       ...(consistency ? { consistency } : {}),

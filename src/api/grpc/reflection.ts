@@ -39,7 +39,11 @@ export function typeReferenceToProto(t: AllowedType): ReflectionTypeReferenceIni
   return { subjectDefinitionName: t.type, optionalCaveatName: t.caveat ?? '', typeref };
 }
 
-export function caveatParameterToProto(caveat: string, name: string, type: Parameters<typeof formatCaveatType>[0]): ReflectionCaveatParameterInit {
+export function caveatParameterToProto(
+  caveat: string,
+  name: string,
+  type: Parameters<typeof formatCaveatType>[0],
+): ReflectionCaveatParameterInit {
   return { name, type: formatCaveatType(type), parentCaveatName: caveat };
 }
 
@@ -52,7 +56,6 @@ export function caveatToProto(c: CaveatDefinition): ReflectionCaveatInit {
   };
 }
 
-
 function matches(prefix: string | undefined, name: string): boolean {
   return prefix === undefined || prefix === '' || name.startsWith(prefix);
 }
@@ -64,12 +67,21 @@ export function definitionToProto(d: Definition, filters: readonly ReflectionFil
   const want = (kind: 'relation' | 'permission', name: string): boolean => {
     const relevant = applicable.filter((f) => f.relation || f.permission);
     if (relevant.length === 0) return true;
-    return relevant.some((f) => (kind === 'relation' ? f.relation !== undefined && f.relation !== '' && name.startsWith(f.relation) : f.permission !== undefined && f.permission !== '' && name.startsWith(f.permission)));
+    return relevant.some((f) =>
+      kind === 'relation'
+        ? f.relation !== undefined && f.relation !== '' && name.startsWith(f.relation)
+        : f.permission !== undefined && f.permission !== '' && name.startsWith(f.permission),
+    );
   };
   for (const m of d.members.values()) {
     if (m.kind === 'relation') {
       if (want('relation', m.name)) {
-        relations.push({ name: m.name, comment: m.comment ?? '', parentDefinitionName: d.name, subjectTypes: m.allowedTypes.map(typeReferenceToProto) });
+        relations.push({
+          name: m.name,
+          comment: m.comment ?? '',
+          parentDefinitionName: d.name,
+          subjectTypes: m.allowedTypes.map(typeReferenceToProto),
+        });
       }
     } else if (want('permission', m.name)) {
       permissions.push({ name: m.name, comment: m.comment ?? '', parentDefinitionName: d.name });

@@ -4,13 +4,7 @@
  */
 import { timestampDate } from '@bufbuild/protobuf/wkt';
 import type { JsonObject as PbJsonObject } from '@bufbuild/protobuf';
-import {
-  ELLIPSIS,
-  type ObjectRef,
-  type Relationship,
-  type RelationshipFilter,
-  type SubjectRef,
-} from '../../core/index.js';
+import { ELLIPSIS, type ObjectRef, type Relationship, type RelationshipFilter, type SubjectRef } from '../../core/index.js';
 import type {
   CheckRequest,
   CheckResult,
@@ -25,8 +19,15 @@ import type {
   LookupSubjectsResult,
   Permissionship,
 } from '../../engine/index.js';
-import { AlgebraicSubjectSet_Operation, RelationshipUpdate_Operation, type ObjectReference, type PermissionRelationshipTree, type Relationship as PbRelationship, type SubjectReference } from '../../gen/authzed/api/v1/core_pb.js';
-import type { CheckDebugTrace_Permissionship} from '../../gen/authzed/api/v1/debug_pb.js';
+import {
+  AlgebraicSubjectSet_Operation,
+  RelationshipUpdate_Operation,
+  type ObjectReference,
+  type PermissionRelationshipTree,
+  type Relationship as PbRelationship,
+  type SubjectReference,
+} from '../../gen/authzed/api/v1/core_pb.js';
+import type { CheckDebugTrace_Permissionship } from '../../gen/authzed/api/v1/debug_pb.js';
 import { CheckDebugTrace_PermissionType, CaveatEvalInfo_Result, type CheckDebugTrace } from '../../gen/authzed/api/v1/debug_pb.js';
 import {
   CheckPermissionResponse_Permissionship,
@@ -40,7 +41,13 @@ import { GrpcConnection, type ClientOptions, type ServiceClient } from './client
 import { objectToProto, relationshipToProto, subjectToProto } from './convert.js';
 import type { DeleteInput, ExportOptions, ExportPage, ReadItem, ReadOptions, WriteInput } from './trellis-port.js';
 
-function consistencyToProto(c: Consistency | undefined): { requirement: { case: 'minimizeLatency' | 'fullyConsistent'; value: boolean } | { case: 'atLeastAsFresh' | 'atExactSnapshot'; value: { token: string } } } | undefined {
+function consistencyToProto(c: Consistency | undefined):
+  | {
+      requirement:
+        | { case: 'minimizeLatency' | 'fullyConsistent'; value: boolean }
+        | { case: 'atLeastAsFresh' | 'atExactSnapshot'; value: { token: string } };
+    }
+  | undefined {
   if (!c) return undefined;
   switch (c.kind) {
     case 'minimize_latency':
@@ -121,7 +128,8 @@ function traceFrom(t: CheckDebugTrace): CheckTrace {
           caveat: {
             name: c.caveatName,
             expression: c.expression,
-            result: c.result === CaveatEvalInfo_Result.TRUE ? 'true' : c.result === CaveatEvalInfo_Result.FALSE ? 'false' : 'missing_context',
+            result:
+              c.result === CaveatEvalInfo_Result.TRUE ? 'true' : c.result === CaveatEvalInfo_Result.FALSE ? 'false' : 'missing_context',
             context: (c.context ?? {}) as PbJsonObject,
             ...(c.partialCaveatInfo ? { missing: c.partialCaveatInfo.missingRequiredContext } : {}),
           },
@@ -203,7 +211,11 @@ export class RemoteTrellis {
   }
 
   async write(input: WriteInput): Promise<{ writtenAt: string }> {
-    const ops = { create: RelationshipUpdate_Operation.CREATE, touch: RelationshipUpdate_Operation.TOUCH, delete: RelationshipUpdate_Operation.DELETE };
+    const ops = {
+      create: RelationshipUpdate_Operation.CREATE,
+      touch: RelationshipUpdate_Operation.TOUCH,
+      delete: RelationshipUpdate_Operation.DELETE,
+    };
     const r = await this.permissions.writeRelationships({
       updates: input.updates.map((u) => ({ operation: ops[u.operation], relationship: relationshipToProto(u.relationship) })),
       optionalPreconditions: (input.preconditions ?? []).map((p) => ({
@@ -214,7 +226,10 @@ export class RemoteTrellis {
     return { writtenAt: r.writtenAt?.token ?? '' };
   }
 
-  async deleteRelationships(filter: RelationshipFilter, options: DeleteInput = {}): Promise<{ deletedAt: string; deleted: number; complete: boolean }> {
+  async deleteRelationships(
+    filter: RelationshipFilter,
+    options: DeleteInput = {},
+  ): Promise<{ deletedAt: string; deleted: number; complete: boolean }> {
     const r = await this.permissions.deleteRelationships({
       relationshipFilter: filterToProto(filter),
       optionalLimit: options.limit ?? 0,
@@ -236,7 +251,11 @@ export class RemoteTrellis {
       ...(options.cursor ? { optionalCursor: { token: options.cursor } } : {}),
     })) {
       if (!r.relationship) continue;
-      yield { relationship: relationshipFrom(r.relationship), readAt: r.readAt?.token ?? '', afterResultCursor: r.afterResultCursor?.token ?? '' };
+      yield {
+        relationship: relationshipFrom(r.relationship),
+        readAt: r.readAt?.token ?? '',
+        afterResultCursor: r.afterResultCursor?.token ?? '',
+      };
     }
   }
 
@@ -322,7 +341,11 @@ export class RemoteTrellis {
       ...(consistency ? { consistency } : {}),
     })) {
       const s = r.subject;
-      const resolve = (x: { subjectObjectId: string; permissionship: LookupPermissionship; partialCaveatInfo?: { missingRequiredContext: string[] } | undefined }) => ({
+      const resolve = (x: {
+        subjectObjectId: string;
+        permissionship: LookupPermissionship;
+        partialCaveatInfo?: { missingRequiredContext: string[] } | undefined;
+      }) => ({
         id: x.subjectObjectId,
         permissionship: lookupPermissionshipFrom(x.permissionship),
         ...(x.partialCaveatInfo ? { missingContext: x.partialCaveatInfo.missingRequiredContext } : {}),

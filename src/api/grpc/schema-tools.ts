@@ -15,7 +15,13 @@ import {
   type Permission,
 } from '../../schema/index.js';
 import type { ReflectionRelationReferenceSchema, ReflectionSchemaDiffSchema } from '../../gen/authzed/api/v1/schema_service_pb.js';
-import { caveatToProto, definitionToProto, typeReferenceToProto, type ReflectionPermissionInit, type ReflectionRelationInit } from './reflection.js';
+import {
+  caveatToProto,
+  definitionToProto,
+  typeReferenceToProto,
+  type ReflectionPermissionInit,
+  type ReflectionRelationInit,
+} from './reflection.js';
 
 export type RelationReferenceInit = MessageInitShape<typeof ReflectionRelationReferenceSchema>;
 export type SchemaDiffInit = MessageInitShape<typeof ReflectionSchemaDiffSchema>;
@@ -25,7 +31,12 @@ function refToProto(r: RelationReference): RelationReferenceInit {
 }
 
 function relationInit(r: Relation): ReflectionRelationInit {
-  return { name: r.name, comment: r.comment ?? '', parentDefinitionName: r.definition, subjectTypes: r.allowedTypes.map(typeReferenceToProto) };
+  return {
+    name: r.name,
+    comment: r.comment ?? '',
+    parentDefinitionName: r.definition,
+    subjectTypes: r.allowedTypes.map(typeReferenceToProto),
+  };
 }
 
 function permissionInit(p: Permission): ReflectionPermissionInit {
@@ -47,9 +58,19 @@ export function diffToProto(d: SchemaDiff): SchemaDiffInit {
     case 'relation_doc_comment_changed':
       return { diff: { case: 'relationDocCommentChanged', value: relationInit(d.relation) } };
     case 'relation_subject_type_added':
-      return { diff: { case: 'relationSubjectTypeAdded', value: { relation: relationInit(d.relation), changedSubjectType: typeReferenceToProto(d.subjectType) } } };
+      return {
+        diff: {
+          case: 'relationSubjectTypeAdded',
+          value: { relation: relationInit(d.relation), changedSubjectType: typeReferenceToProto(d.subjectType) },
+        },
+      };
     case 'relation_subject_type_removed':
-      return { diff: { case: 'relationSubjectTypeRemoved', value: { relation: relationInit(d.relation), changedSubjectType: typeReferenceToProto(d.subjectType) } } };
+      return {
+        diff: {
+          case: 'relationSubjectTypeRemoved',
+          value: { relation: relationInit(d.relation), changedSubjectType: typeReferenceToProto(d.subjectType) },
+        },
+      };
     case 'permission_added':
       return { diff: { case: 'permissionAdded', value: permissionInit(d.permission) } };
     case 'permission_removed':
@@ -92,5 +113,3 @@ export const schemaTools = {
     return diffSchemas(schema, compileSchemaOrThrow(comparison)).map(diffToProto);
   },
 };
-
-

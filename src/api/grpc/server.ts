@@ -160,13 +160,20 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   new ReflectionService(reflectionPackage() as unknown as ConstructorParameters<typeof ReflectionService>[0]).addToServer(server);
 
   const credentials = options.tls
-    ? ServerCredentials.createSsl(null, [{ cert_chain: readFileSync(options.tls.certPath), private_key: readFileSync(options.tls.keyPath) }], false)
+    ? ServerCredentials.createSsl(
+        null,
+        [{ cert_chain: readFileSync(options.tls.certPath), private_key: readFileSync(options.tls.keyPath) }],
+        false,
+      )
     : ServerCredentials.createInsecure();
   const bindHost = host.includes(':') ? `[${host}]` : host;
   const boundPort = await new Promise<number>((resolve, reject) => {
     server.bindAsync(`${bindHost}:${port}`, credentials, (err, p) => (err ? reject(err) : resolve(p)));
   });
-  logger.info({ address: `${host}:${boundPort}`, tls: Boolean(options.tls), auth: keys.length > 0, readOnly: Boolean(options.readOnly) }, 'grpc server listening');
+  logger.info(
+    { address: `${host}:${boundPort}`, tls: Boolean(options.tls), auth: keys.length > 0, readOnly: Boolean(options.readOnly) },
+    'grpc server listening',
+  );
 
   let closed: Promise<void> | undefined;
   return {

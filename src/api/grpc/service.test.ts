@@ -51,14 +51,20 @@ async function serve(port: TrellisPort, observed: GrpcStatus[]): Promise<Client>
   const { definition, implementation } = buildService(PermissionsService, permissionsService, gate);
   server = new Server();
   server.addService(definition, implementation);
-  const p = await new Promise<number>((res, rej) => server!.bindAsync('127.0.0.1:0', ServerCredentials.createInsecure(), (e, n) => (e ? rej(e) : res(n))));
+  const p = await new Promise<number>((res, rej) =>
+    server!.bindAsync('127.0.0.1:0', ServerCredentials.createInsecure(), (e, n) => (e ? rej(e) : res(n))),
+  );
   client = new Client(`127.0.0.1:${p}`, credentials.createInsecure());
   return client;
 }
 
 const request = toBinary(
   LookupResourcesRequestSchema,
-  create(LookupResourcesRequestSchema, { resourceObjectType: 'doc', permission: 'view', subject: { object: { objectType: 'user', objectId: 'a' } } }),
+  create(LookupResourcesRequestSchema, {
+    resourceObjectType: 'doc',
+    permission: 'view',
+    subject: { object: { objectType: 'user', objectId: 'a' } },
+  }),
 );
 
 describe('buildService', () => {
@@ -66,7 +72,14 @@ describe('buildService', () => {
     const d = endlessLookup();
     const observed: GrpcStatus[] = [];
     const c = await serve(d.port, observed);
-    const call = c.makeServerStreamRequest('/authzed.api.v1.PermissionsService/LookupResources', (b: Buffer) => b, (b: Buffer) => fromBinary(LookupResourcesResponseSchema, b), Buffer.from(request), new Metadata(), {});
+    const call = c.makeServerStreamRequest(
+      '/authzed.api.v1.PermissionsService/LookupResources',
+      (b: Buffer) => b,
+      (b: Buffer) => fromBinary(LookupResourcesResponseSchema, b),
+      Buffer.from(request),
+      new Metadata(),
+      {},
+    );
     const ids: string[] = [];
     await new Promise<void>((resolve) => {
       call.on('data', (m: { resourceObjectId: string }) => {
@@ -92,9 +105,16 @@ describe('buildService', () => {
     const observed: GrpcStatus[] = [];
     const c = await serve(d.port, observed);
     const code = await new Promise<number>((resolve) => {
-      const call = c.makeServerStreamRequest('/authzed.api.v1.PermissionsService/LookupResources', (b: Buffer) => b, (b: Buffer) => b, Buffer.from(request), new Metadata(), {
-        deadline: Date.now() + 30,
-      });
+      const call = c.makeServerStreamRequest(
+        '/authzed.api.v1.PermissionsService/LookupResources',
+        (b: Buffer) => b,
+        (b: Buffer) => b,
+        Buffer.from(request),
+        new Metadata(),
+        {
+          deadline: Date.now() + 30,
+        },
+      );
       call.on('data', () => undefined);
       call.on('error', (e: { code: number }) => resolve(e.code));
     });

@@ -13,12 +13,24 @@ import {
   type ServiceDefinition,
   type UntypedServiceImplementation,
 } from '@grpc/grpc-js';
-import { create, fromBinary, toBinary, type DescMessage, type DescMethod, type MessageInitShape, type MessageShape } from '@bufbuild/protobuf';
+import {
+  create,
+  fromBinary,
+  toBinary,
+  type DescMessage,
+  type DescMethod,
+  type MessageInitShape,
+  type MessageShape,
+} from '@bufbuild/protobuf';
 import type { GenService, GenServiceMethods } from '@bufbuild/protobuf/codegenv2';
 import { CallLifetime } from './call-lifetime.js';
 import { decodeSimpleCheckRequest } from './fast-decode.js';
 import { encodeSimpleCheckResponse } from './fast-encode.js';
-import { CheckPermissionRequestSchema, CheckPermissionResponseSchema, type CheckPermissionResponse } from '../../gen/authzed/api/v1/permission_service_pb.js';
+import {
+  CheckPermissionRequestSchema,
+  CheckPermissionResponseSchema,
+  type CheckPermissionResponse,
+} from '../../gen/authzed/api/v1/permission_service_pb.js';
 import { CallAbortedError, toGrpcStatus, toServiceError, type GrpcStatus } from './errors.js';
 import type { TrellisPort } from './trellis-port.js';
 
@@ -208,7 +220,10 @@ export function buildService<S extends GenServiceMethods>(
     switch (method.methodKind) {
       case 'unary':
       case 'client_streaming':
-        implementation[method.name] = (call: ServerUnaryCall<unknown, unknown> | ServerReadableStream<unknown, unknown>, callback: sendUnaryData<unknown>) => {
+        implementation[method.name] = (
+          call: ServerUnaryCall<unknown, unknown> | ServerReadableStream<unknown, unknown>,
+          callback: sendUnaryData<unknown>,
+        ) => {
           const started = Date.now();
           void (async () => {
             let cleanup = (): void => {};
@@ -217,9 +232,10 @@ export function buildService<S extends GenServiceMethods>(
               cleanup = s.cleanup;
               const trellis = await gate.resolve(call.metadata, name);
               const ctx = contextFor(call, name, trellis, s.life, gate.closing ?? NEVER);
-              const arg = method.methodKind === 'unary'
-                ? (call as ServerUnaryCall<unknown, unknown>).request
-                : readAll(call as ServerReadableStream<unknown, unknown>, s.life);
+              const arg =
+                method.methodKind === 'unary'
+                  ? (call as ServerUnaryCall<unknown, unknown>).request
+                  : readAll(call as ServerReadableStream<unknown, unknown>, s.life);
               const result = await s.life.race(handler.call(impl, arg, ctx) as Promise<unknown>);
               callback(null, toMessage(result));
               gate.observe(name, OK, Date.now() - started);

@@ -4,14 +4,7 @@
  * (serve-testing) or a test double plugs in the same way; the real `Trellis` satisfies it
  * structurally.
  */
-import type {
-  JsonObject,
-  Precondition,
-  Relationship,
-  RelationshipFilter,
-  RelationshipUpdate,
-  Revision,
-} from '../../core/index.js';
+import type { JsonObject, Precondition, Relationship, RelationshipFilter, RelationshipUpdate, Revision } from '../../core/index.js';
 import type {
   BulkCheckRequest,
   BulkCheckResult,

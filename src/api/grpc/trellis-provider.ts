@@ -32,7 +32,10 @@ export function perTokenTrellis(open: () => Promise<TrellisPort>, options: { max
         if (byToken.size >= maxTokens) return Promise.reject(new Error(`serve-testing: more than ${maxTokens} distinct tokens`));
         t = open();
         byToken.set(key, t);
-        t.then((x) => opened.push(x), () => undefined);
+        t.then(
+          (x) => opened.push(x),
+          () => undefined,
+        );
         // A failed open must not poison the token forever.
         t.catch(() => byToken.delete(key));
       }

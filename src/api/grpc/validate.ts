@@ -88,7 +88,8 @@ export function validateCursor(value: string, field: string): string {
 }
 
 export function validateSchemaSize(text: string): string {
-  if (Buffer.byteLength(text) > MAX_SCHEMA_BYTES) fail('WriteSchemaRequest.schema', `value length must be at most ${MAX_SCHEMA_BYTES} bytes`);
+  if (Buffer.byteLength(text) > MAX_SCHEMA_BYTES)
+    fail('WriteSchemaRequest.schema', `value length must be at most ${MAX_SCHEMA_BYTES} bytes`);
   return text;
 }
 

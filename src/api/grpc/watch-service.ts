@@ -18,7 +18,8 @@ export const watchService: ServiceImpl<Methods> = {
     if (objectTypes.length > 0 && filters.length > 0) {
       throw new InvalidArgumentError('cannot specify both object types and relationship filters');
     }
-    const startToken = req.optionalStartCursor === undefined ? undefined : validateToken(req.optionalStartCursor.token, 'optional_start_cursor.token');
+    const startToken =
+      req.optionalStartCursor === undefined ? undefined : validateToken(req.optionalStartCursor.token, 'optional_start_cursor.token');
     const kinds = new Set(req.optionalUpdateKinds);
     // No kinds means relationship updates only, as in SpiceDB.
     const includeRelationships = kinds.size === 0 || kinds.has(WatchKind.INCLUDE_RELATIONSHIP_UPDATES);

@@ -54,7 +54,7 @@ function theirs(f: PtField): string {
     case 'message':
       return `${f.no} ${f.name} ${repeated}${(f.T as () => { typeName: string })().typeName}${oneof}`;
     case 'enum':
-      return `${f.no} ${f.name} ${repeated}enum ${((f.T as () => [string, unknown])())[0]}${oneof}`;
+      return `${f.no} ${f.name} ${repeated}enum ${(f.T as () => [string, unknown])()[0]}${oneof}`;
     case 'map':
       return `${f.no} ${f.name} map`;
   }
@@ -76,7 +76,9 @@ function ours(f: DescField): string {
   }
 }
 
-const messages = Object.values(v1 as unknown as Record<string, unknown>).filter(isMessageType).filter((m) => m.typeName.startsWith('authzed.api.v1.'));
+const messages = Object.values(v1 as unknown as Record<string, unknown>)
+  .filter(isMessageType)
+  .filter((m) => m.typeName.startsWith('authzed.api.v1.'));
 
 describe('wire contract vs @authzed/authzed-node', () => {
   it('covers the client messages', () => {
@@ -95,7 +97,11 @@ describe('wire contract vs @authzed/authzed-node', () => {
   it('has the same services, RPCs and streaming shapes', () => {
     const services = Object.values(v1 as unknown as Record<string, unknown>).filter(
       (x): x is { typeName: string; methods: { name: string; serverStreaming?: boolean; clientStreaming?: boolean }[] } =>
-        typeof x === 'object' && x !== null && 'methods' in x && 'typeName' in x && String((x as { typeName: unknown }).typeName).startsWith('authzed.api.v1.'),
+        typeof x === 'object' &&
+        x !== null &&
+        'methods' in x &&
+        'typeName' in x &&
+        String((x as { typeName: unknown }).typeName).startsWith('authzed.api.v1.'),
     );
     expect(services.map((s) => s.typeName).sort()).toEqual([
       'authzed.api.v1.ExperimentalService',
@@ -123,7 +129,10 @@ describe('wire contract vs @authzed/authzed-node', () => {
       if (theirsEnum === undefined && e.typeName.includes('Debug')) continue;
       if (theirsEnum === undefined && e.typeName.includes('CaveatEvalInfo')) continue;
       expect(theirsEnum, e.typeName).toBeDefined();
-      const theirValues = Object.entries(theirsEnum!).filter(([, v]) => typeof v === 'number').map(([k, v]) => `${k}=${String(v)}`).sort();
+      const theirValues = Object.entries(theirsEnum!)
+        .filter(([, v]) => typeof v === 'number')
+        .map(([k, v]) => `${k}=${String(v)}`)
+        .sort();
       // Ours may be newer (ERROR_REASON_DATASTORE_NOT_MIGRATED = 30 postdates this client): a superset.
       expect(e.values.map((v) => `${v.localName}=${v.number}`).sort(), e.typeName).toEqual(expect.arrayContaining(theirValues));
       compared++;

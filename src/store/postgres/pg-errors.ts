@@ -25,5 +25,7 @@ export function translatePgError(e: unknown): unknown {
   if (!(e instanceof Error)) return new DatastoreUnavailableError(String(e));
   if (isRetryableConflict(e)) return new SerializationError(e.message, { cause: e });
   const code = sqlState(e);
-  return new DatastoreUnavailableError(code ? `PostgreSQL error ${code}: ${e.message}` : `PostgreSQL connection failed: ${e.message}`, { cause: e });
+  return new DatastoreUnavailableError(code ? `PostgreSQL error ${code}: ${e.message}` : `PostgreSQL connection failed: ${e.message}`, {
+    cause: e,
+  });
 }

@@ -51,7 +51,10 @@ export async function migratePostgres(client: PgClient, schema: string): Promise
   await pgExec(client, 'SELECT pg_advisory_lock(7471, hashtext($1))', [schema]);
   try {
     await pgExec(client, `CREATE SCHEMA IF NOT EXISTS "${schema}"`);
-    await pgExec(client, 'CREATE TABLE IF NOT EXISTS trellis_migrations (version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())');
+    await pgExec(
+      client,
+      'CREATE TABLE IF NOT EXISTS trellis_migrations (version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())',
+    );
     const [row] = await pgQuery<{ v: number | null }>(client, 'SELECT max(version) AS v FROM trellis_migrations', [], false);
     for (let v = row?.v ?? 0; v < MIGRATIONS.length; v++) {
       await pgExec(client, 'BEGIN');

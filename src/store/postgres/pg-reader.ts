@@ -137,7 +137,9 @@ export class PgWriter extends PgReader implements StoreWriter, WriteOps {
       } else {
         const [existing] = await pgQuery<RelationshipRow>(
           this.db,
-          `SELECT ${REL_COLUMNS.split(', ').map((c) => `r.${c}`).join(', ')} FROM relationships r JOIN ${KEYS_UNNEST} ON ${KEYS_JOIN}
+          `SELECT ${REL_COLUMNS.split(', ')
+            .map((c) => `r.${c}`)
+            .join(', ')} FROM relationships r JOIN ${KEYS_UNNEST} ON ${KEYS_JOIN}
            WHERE r.deleted_rev IS NULL LIMIT 1`,
           keyArrays(chunk),
         );
@@ -164,7 +166,9 @@ export class PgWriter extends PgReader implements StoreWriter, WriteOps {
   async findLive(keys: readonly Relationship[]): Promise<Map<string, LiveVersion>> {
     const rows = await pgQuery<RelationshipRow & { created_rev: number }>(
       this.db,
-      `SELECT ${REL_COLUMNS.split(', ').map((c) => `r.${c}`).join(', ')}, r.created_rev FROM relationships r JOIN ${KEYS_UNNEST} ON ${KEYS_JOIN}
+      `SELECT ${REL_COLUMNS.split(', ')
+        .map((c) => `r.${c}`)
+        .join(', ')}, r.created_rev FROM relationships r JOIN ${KEYS_UNNEST} ON ${KEYS_JOIN}
        WHERE r.deleted_rev IS NULL`,
       keyArrays(keys),
     );
@@ -181,11 +185,10 @@ export class PgWriter extends PgReader implements StoreWriter, WriteOps {
   }
 
   async markDeleted(keys: readonly Relationship[]): Promise<void> {
-    await pgExec(
-      this.db,
-      `UPDATE relationships r SET deleted_rev = $7 FROM ${KEYS_UNNEST} WHERE ${KEYS_JOIN} AND r.deleted_rev IS NULL`,
-      [...keyArrays(keys), this.revision],
-    );
+    await pgExec(this.db, `UPDATE relationships r SET deleted_rev = $7 FROM ${KEYS_UNNEST} WHERE ${KEYS_JOIN} AND r.deleted_rev IS NULL`, [
+      ...keyArrays(keys),
+      this.revision,
+    ]);
   }
 
   async removeOwn(keys: readonly Relationship[]): Promise<void> {

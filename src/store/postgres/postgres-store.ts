@@ -171,7 +171,11 @@ export class PostgresStore implements Store {
     });
   }
 
-  private async attempt<T>(client: PgClient, fn: (tx: StoreWriter) => Promise<T>, options?: WriteOptions): Promise<{ result: T; revision: number }> {
+  private async attempt<T>(
+    client: PgClient,
+    fn: (tx: StoreWriter) => Promise<T>,
+    options?: WriteOptions,
+  ): Promise<{ result: T; revision: number }> {
     await pgExec(client, 'BEGIN');
     let open = true;
     try {
@@ -256,7 +260,7 @@ export class PostgresStore implements Store {
 
   private async deleteInBatches(sql: string, values: unknown[]): Promise<number> {
     let total = 0;
-    for (let attempt = 1; ; ) {
+    for (let attempt = 1; ;) {
       let n: number;
       try {
         n = await pgExec(this.pool, sql, values);
@@ -287,4 +291,3 @@ async function connect(pool: PgPool): Promise<PgClient> {
     throw translatePgError(e);
   }
 }
-

@@ -35,7 +35,8 @@ function idList(ids: readonly string[], values: unknown[]): string {
  * (prefixes, caveat or expiration filters, cursors, limits, subject order, empty id lists).
  */
 export function selectShape(f: RelationshipFilter, revision: number, now: number, options?: QueryOptions): SelectShape | undefined {
-  if (options !== undefined && (options.after !== undefined || options.limit !== undefined || (options.order ?? 'resource') !== 'resource')) return undefined;
+  if (options !== undefined && (options.after !== undefined || options.limit !== undefined || (options.order ?? 'resource') !== 'resource'))
+    return undefined;
   if (f.resourceIdPrefix || f.caveatName !== undefined || f.hasExpiration !== undefined) return undefined;
   const values: unknown[] = [];
   let key = '';

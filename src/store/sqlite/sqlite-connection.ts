@@ -33,24 +33,24 @@ export function inlineSize(n: number): number {
  */
 export function sqliteDialect(clock: () => number): SqlDialect {
   return {
-  params: () => new PositionalParams(),
-  inList(column, values, p) {
-    if (values.length === 1) return `${column} = ${p.add(values[0])}`;
-    if (values.length > MAX_INLINE_IDS) return `${column} IN (SELECT value FROM json_each(${p.add(JSON.stringify(values))}))`;
-    const size = inlineSize(values.length);
-    const last = values[values.length - 1];
-    const marks: string[] = [];
-    for (let i = 0; i < size; i++) marks.push(p.add(i < values.length ? values[i] : last));
-    return `${column} IN (${marks.join(', ')})`;
-  },
-  nowMs: (p) => p.add(clock()),
-  // Without statistics SQLite prefers the primary key for (resource type, relation) even when
-  // the subject ids pin down a handful of rows in the subject index: reverse lookups took
-  // tens of milliseconds at 100k rows instead of microseconds.
-  source: (f) =>
-    f.subject?.type && f.subject.ids !== undefined && f.resourceIds === undefined && !f.resourceIdPrefix
-      ? 'relationships INDEXED BY relationships_by_subject'
-      : 'relationships',
+    params: () => new PositionalParams(),
+    inList(column, values, p) {
+      if (values.length === 1) return `${column} = ${p.add(values[0])}`;
+      if (values.length > MAX_INLINE_IDS) return `${column} IN (SELECT value FROM json_each(${p.add(JSON.stringify(values))}))`;
+      const size = inlineSize(values.length);
+      const last = values[values.length - 1];
+      const marks: string[] = [];
+      for (let i = 0; i < size; i++) marks.push(p.add(i < values.length ? values[i] : last));
+      return `${column} IN (${marks.join(', ')})`;
+    },
+    nowMs: (p) => p.add(clock()),
+    // Without statistics SQLite prefers the primary key for (resource type, relation) even when
+    // the subject ids pin down a handful of rows in the subject index: reverse lookups took
+    // tens of milliseconds at 100k rows instead of microseconds.
+    source: (f) =>
+      f.subject?.type && f.subject.ids !== undefined && f.resourceIds === undefined && !f.resourceIdPrefix
+        ? 'relationships INDEXED BY relationships_by_subject'
+        : 'relationships',
   };
 }
 

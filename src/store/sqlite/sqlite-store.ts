@@ -224,10 +224,7 @@ export class SqliteStore implements Store {
       `DELETE FROM transactions WHERE revision IN (SELECT revision FROM transactions WHERE revision < ? ORDER BY revision LIMIT ${GC_BATCH_SIZE})`,
       [horizon],
     );
-    await this.deleteInBatches(
-      'DELETE FROM schemas WHERE revision < (SELECT max(revision) FROM schemas WHERE revision <= ?)',
-      [horizon],
-    );
+    await this.deleteInBatches('DELETE FROM schemas WHERE revision < (SELECT max(revision) FROM schemas WHERE revision <= ?)', [horizon]);
     return { relationshipsRemoved, transactionsRemoved, expiredRemoved };
   }
 
