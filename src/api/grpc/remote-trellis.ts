@@ -28,6 +28,7 @@ import {
   type SubjectReference,
 } from '../../gen/authzed/api/v1/core_pb.js';
 import type { CheckDebugTrace_Permissionship } from '../../gen/authzed/api/v1/debug_pb.js';
+import { formatDiffSubjectType } from '../../schema/index.js';
 import { CheckDebugTrace_PermissionType, CaveatEvalInfo_Result, type CheckDebugTrace } from '../../gen/authzed/api/v1/debug_pb.js';
 import {
   CheckPermissionResponse_Permissionship,
@@ -195,8 +196,16 @@ export class RemoteTrellis {
         case 'permissionExprChanged':
           return `${kind} ${v.value.parentDefinitionName}#${v.value.name}`;
         case 'relationSubjectTypeAdded':
-        case 'relationSubjectTypeRemoved':
-          return `${kind} ${v.value.relation?.parentDefinitionName ?? ''}#${v.value.relation?.name ?? ''} ${v.value.changedSubjectType?.subjectDefinitionName ?? ''}`;
+        case 'relationSubjectTypeRemoved': {
+          const t = v.value.changedSubjectType;
+          const subject = formatDiffSubjectType({
+            type: t?.subjectDefinitionName ?? '',
+            wildcard: t?.typeref.case === 'isPublicWildcard',
+            ...(t?.typeref.case === 'optionalRelationName' ? { relation: t.typeref.value } : {}),
+            ...(t?.optionalCaveatName ? { caveat: t.optionalCaveatName } : {}),
+          });
+          return `${kind} ${v.value.relation?.parentDefinitionName ?? ''}#${v.value.relation?.name ?? ''} ${subject}`;
+        }
         case 'caveatParameterAdded':
         case 'caveatParameterRemoved':
           return `${kind} ${v.value.parentCaveatName}.${v.value.name}`;

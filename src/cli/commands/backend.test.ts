@@ -31,7 +31,7 @@ definition folder {}
 
 /** documents */
 definition document {
-  relation viewer: user
+  relation viewer: user | user:*
   relation owner: user
   permission view = viewer + owner
   permission edit = owner
@@ -69,6 +69,8 @@ describe('CLI backends', () => {
         'relation_added document#owner',
         'relation_removed document#editor',
         'permission_added document#edit',
+        'relation_subject_type_added document#viewer user:*',
+        'relation_subject_type_removed document#viewer group#member',
       ]),
     );
     expect(l.some((x) => x.startsWith('caveat_parameter_type_changed c1.a int -> string'))).toBe(true);
