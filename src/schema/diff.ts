@@ -137,24 +137,3 @@ function diffCaveat(a: CaveatDefinition, b: CaveatDefinition): SchemaDiff[] {
   if (a.expression.trim() !== b.expression.trim()) out.push({ kind: 'caveat_expr_changed', caveat: b });
   return out;
 }
-
-/** What the wire's ReflectionTypeReference can say about an allowed subject type. */
-export interface DiffSubjectType {
-  readonly type: string;
-  readonly wildcard: boolean;
-  readonly relation?: string;
-  readonly caveat?: string;
-}
-
-/**
- * One-line form of a changed subject type for `trellis schema diff`: `user`, `user:*`,
- * `group#member`, `user with c`. The local and the gRPC paths both print through this, so
- * their output agrees (expiration is not on the wire, so it is not printed).
- */
-export function formatDiffSubjectType(t: DiffSubjectType): string {
-  let s = t.type;
-  if (t.wildcard) s += ':*';
-  else if (t.relation && t.relation !== '...') s += `#${t.relation}`;
-  if (t.caveat) s += ` with ${t.caveat}`;
-  return s;
-}

@@ -19,6 +19,6 @@ export { compileSchema, compileSchemaOrThrow, type CompileOptions, type CompileR
 export { printSchema, printExpr } from './printer.js';
 export { sourceForAllowedType } from './allowed-type.js';
 export { orphanChecks, type OrphanCheck } from './orphans.js';
-export { diffSchemas, formatDiffSubjectType, type DiffSubjectType, type SchemaDiff, type SchemaDiffKind } from './diff.js';
+export { diffSchemas, type SchemaDiff, type SchemaDiffKind } from './diff.js';
 export { computablePermissions, dependentRelations, type RelationReference } from './reflection.js';
 export { schemaHash } from './hash.js';

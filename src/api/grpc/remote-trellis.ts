@@ -28,7 +28,7 @@ import {
   type SubjectReference,
 } from '../../gen/authzed/api/v1/core_pb.js';
 import type { CheckDebugTrace_Permissionship } from '../../gen/authzed/api/v1/debug_pb.js';
-import { formatDiffSubjectType } from '../../schema/index.js';
+import { sourceForAllowedType } from '../../schema/index.js';
 import { CheckDebugTrace_PermissionType, CaveatEvalInfo_Result, type CheckDebugTrace } from '../../gen/authzed/api/v1/debug_pb.js';
 import {
   CheckPermissionResponse_Permissionship,
@@ -198,9 +198,11 @@ export class RemoteTrellis {
         case 'relationSubjectTypeAdded':
         case 'relationSubjectTypeRemoved': {
           const t = v.value.changedSubjectType;
-          const subject = formatDiffSubjectType({
+          // Expiration is not on the wire, so the local path prints without it too.
+          const subject = sourceForAllowedType({
             type: t?.subjectDefinitionName ?? '',
             wildcard: t?.typeref.case === 'isPublicWildcard',
+            expiration: false,
             ...(t?.typeref.case === 'optionalRelationName' ? { relation: t.typeref.value } : {}),
             ...(t?.optionalCaveatName ? { caveat: t.optionalCaveatName } : {}),
           });

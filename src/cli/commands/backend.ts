@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { Option, type Command } from 'commander';
 import { Trellis } from '../../api/embedded/index.js';
 import { RemoteTrellis } from '../../api/grpc/index.js';
-import { compileSchemaOrThrow, diffSchemas, formatDiffSubjectType, type SchemaDiff } from '../../schema/index.js';
+import { compileSchemaOrThrow, diffSchemas, sourceForAllowedType, type SchemaDiff } from '../../schema/index.js';
 import type { Consistency } from '../../engine/index.js';
 
 export type CliBackend = Pick<
@@ -59,7 +59,7 @@ export function formatDiff(d: SchemaDiff): string {
       return `${d.kind} ${d.relation.definition}#${d.relation.name}`;
     case 'relation_subject_type_added':
     case 'relation_subject_type_removed':
-      return `${d.kind} ${d.relation.definition}#${d.relation.name} ${formatDiffSubjectType(d.subjectType)}`;
+      return `${d.kind} ${d.relation.definition}#${d.relation.name} ${sourceForAllowedType({ ...d.subjectType, expiration: false })}`;
     case 'permission_added':
     case 'permission_removed':
     case 'permission_doc_comment_changed':
