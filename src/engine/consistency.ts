@@ -25,6 +25,16 @@ export class RevisionResolver {
     return this.resolveExplicit(consistency);
   }
 
+  /**
+   * The revision `resolve` would give, when it is known without I/O: minimize_latency inside a
+   * quantization window. Undefined otherwise (then call `resolve`).
+   */
+  peek(consistency?: Consistency): Revision | undefined {
+    if (consistency !== undefined && consistency.kind !== 'minimize_latency') return undefined;
+    const rev = this.store.cachedOptimizedRevision();
+    return rev !== undefined && this.readYourWrites && this.lastWrite > rev ? this.lastWrite : rev;
+  }
+
   private async resolveExplicit(consistency: Exclude<Consistency, { kind: 'minimize_latency' }>): Promise<Revision> {
     if (consistency.kind === 'fully_consistent') return this.store.headRevision();
     const token = decodeZedToken(consistency.token);

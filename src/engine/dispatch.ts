@@ -8,7 +8,7 @@ import type { Schema } from '../schema/index.js';
 import type { StoreReader } from '../store/index.js';
 import type { Outcome } from './outcome.js';
 import type { MetricsRecorder } from './metrics.js';
-import type { CacheEntry } from './caching-dispatcher.js';
+import type { CacheEntry } from './dispatch-cache.js';
 
 /** Per-request state that is not part of a sub-problem's identity. */
 export interface DispatchContext {

@@ -6,7 +6,7 @@ import { LRUCache } from 'lru-cache';
 import { MaxDepthExceededError, encodeZedToken, type JsonObject, type ObjectRef, type Revision, type SubjectRef } from '../core/index.js';
 import { compileSchemaOrThrow, type Schema } from '../schema/index.js';
 import type { Store } from '../store/index.js';
-import { CachingDispatcher } from './caching-dispatcher.js';
+import { CachingDispatcher, RequestMemoDispatcher } from './caching-dispatcher.js';
 import { resolveOutcome } from './caveat-eval.js';
 import { CheckWalk } from './check-walk.js';
 import { RevisionResolver } from './consistency.js';
@@ -114,7 +114,7 @@ export function createEngine(options: EngineOptions): Engine {
   let top: Dispatcher;
   const walk = new CheckWalk(() => top, chunkSize);
   const singleFlight = new SingleFlightDispatcher(walk);
-  const requestMemo = new CachingDispatcher(singleFlight, 'request');
+  const requestMemo = new RequestMemoDispatcher(singleFlight);
   const caching = options.cache === false ? undefined : new CachingDispatcher(requestMemo, options.cache?.maxEntries ?? 100_000);
   top = caching ?? new CountingDispatcher(requestMemo);
 
@@ -153,34 +153,70 @@ export function createEngine(options: EngineOptions): Engine {
     },
   };
 
-  async function check(req: CheckRequest): Promise<CheckResult> {
+  /** Not `async`: a check answered from the cache (the common case) never awaits. */
+  function check(req: CheckRequest): Promise<CheckResult> {
+    const revision = resolver.peek(req.consistency);
+    const at = revision === undefined ? undefined : schemas.peek(revision);
+    if (revision === undefined || at === undefined) return checkResolving(req);
+    try {
+      const r = checkAt(req, revision, at.schema, at.hash);
+      return r instanceof Promise ? r : Promise.resolve(r);
+    } catch (error) {
+      return Promise.reject(error as Error);
+    }
+  }
+
+  async function checkResolving(req: CheckRequest): Promise<CheckResult> {
     const revision = await resolver.resolve(req.consistency);
     const { schema, hash } = schemas.peek(revision) ?? (await schemas.at(revision));
+    return checkAt(req, revision, schema, hash);
+  }
+
+  function checkAt(req: CheckRequest, revision: Revision, schema: Schema, hash: string): CheckResult | Promise<CheckResult> {
     requireMember(schema, req.resource.type, req.permission);
     validateSubject(schema, req.subject, { field: 'subject', what: 'check' });
     const subject = normalizeSubject(req.subject);
     const trace = req.trace === true;
+    const resourceType = req.resource.type;
+    const id = req.resource.id;
+    if (caching !== undefined && !trace) {
+      const hit = caching.peek({ revision, resourceType, relation: req.permission, subject }, id, maxDepth);
+      if (hit !== undefined) {
+        metrics.dispatch('check');
+        metrics.cache('check', 1, 0);
+        return checkResult(schema, revision, hash, hit.outcome, req.context);
+      }
+    }
     const ctx = new RequestContext(store, revision, schema, 'check', metrics, trace);
-    const ids = [req.resource.id];
     const pending = top.dispatchCheck({
       ctx,
-      resourceType: req.resource.type,
-      resourceIds: ids,
+      resourceType,
+      resourceIds: [id],
       relation: req.permission,
       subject,
       depthRemaining: maxDepth,
     });
-    const r = pending instanceof Promise ? await pending : pending;
-    const outcome = r.outcomes.get(req.resource.id);
-    if (outcome?.kind === 'depth') throw new MaxDepthExceededError(maxDepth);
-    const resolved = resolveOutcome(schema, outcome, req.context);
-    const raw = r.traces?.get(req.resource.id);
-    return {
-      ...resolved,
-      checkedAt: tokenFor(revision, hash),
-      revision,
-      ...(raw ? { trace: buildTrace(schema, raw, req.context) } : {}),
+    const finish = (r: CheckDispatchResult): CheckResult => {
+      const result = checkResult(schema, revision, hash, r.outcomes.get(id), req.context);
+      const raw = r.traces?.get(id);
+      return raw ? { ...result, trace: buildTrace(schema, raw, req.context) } : result;
     };
+    return pending instanceof Promise ? pending.then(finish) : finish(pending);
+  }
+
+  function checkResult(
+    schema: Schema,
+    revision: Revision,
+    hash: string,
+    outcome: Outcome | undefined,
+    context: JsonObject | undefined,
+  ): CheckResult {
+    if (outcome?.kind === 'depth') throw new MaxDepthExceededError(maxDepth);
+    const resolved = resolveOutcome(schema, outcome, context);
+    const checkedAt = tokenFor(revision, hash);
+    return resolved.missingContext === undefined
+      ? { permissionship: resolved.permissionship, checkedAt, revision }
+      : { permissionship: resolved.permissionship, missingContext: resolved.missingContext, checkedAt, revision };
   }
 
   async function checkBulk(req: BulkCheckRequest): Promise<BulkCheckResult> {

@@ -7,7 +7,7 @@ import type { Schema } from '../schema/index.js';
 import type { Store, StoreReader } from '../store/index.js';
 import type { DispatchContext } from './dispatch.js';
 import type { MetricsRecorder } from './metrics.js';
-import type { CacheEntry } from './caching-dispatcher.js';
+import type { CacheEntry } from './dispatch-cache.js';
 
 export class RequestContext implements DispatchContext {
   private readerValue: StoreReader | undefined;

@@ -122,6 +122,12 @@ export interface Store {
    * Never older than the GC window allows; equals head when quantization is 0.
    */
   optimizedRevision(): Promise<Revision>;
+  /**
+   * What `optimizedRevision` would answer without doing any I/O, or undefined when it would
+   * have to ask the database (the window ended, or quantization is off). The warm check path
+   * uses it to answer without awaiting.
+   */
+  cachedOptimizedRevision(): Revision | undefined;
   /** Throws InvalidRevisionError ('expired' beyond the GC window, 'future' beyond head). */
   checkRevision(revision: Revision): Promise<void>;
 

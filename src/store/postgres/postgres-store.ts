@@ -125,6 +125,11 @@ export class PostgresStore implements Store {
     return row?.r ?? 1;
   }
 
+  cachedOptimizedRevision(): number | undefined {
+    if (this.quantizationMs <= 0 || this.gcWindowMs < 2 * this.quantizationMs) return undefined;
+    return this.optimized.peek();
+  }
+
   async optimizedRevision(): Promise<number> {
     if (this.quantizationMs <= 0) return this.headRevision();
     // The horizon moves with time; a window longer than half the GC window could outlive it.

@@ -118,6 +118,11 @@ export class SqliteStore implements Store {
     return atWindow ?? this.conn.get<{ r: number }>('SELECT min(revision) AS r FROM transactions')?.r ?? 1;
   }
 
+  cachedOptimizedRevision(): number | undefined {
+    if (this.quantizationMs <= 0 || this.gcWindowMs < 2 * this.quantizationMs) return undefined;
+    return this.optimized.peek();
+  }
+
   optimizedRevision(): Promise<number> {
     if (this.quantizationMs <= 0) return this.headRevision();
     // The horizon moves with time; a window longer than half the GC window could outlive it.
