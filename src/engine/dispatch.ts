@@ -9,6 +9,7 @@ import type { StoreReader } from '../store/index.js';
 import type { Outcome } from './outcome.js';
 import type { MetricsRecorder } from './metrics.js';
 import type { CacheEntry } from './dispatch-cache.js';
+import type { RowMemo } from './row-memo.js';
 
 /** Per-request state that is not part of a sub-problem's identity. */
 export interface DispatchContext {
@@ -28,11 +29,8 @@ export interface DispatchContext {
   readonly undecided: Map<string, number>;
   /** Results this request already computed, by sub-problem and resource id. */
   readonly memo: Map<string, CacheEntry>;
-  /**
-   * Relationship reads this request already made, by (type, relation, ids): `view`, `edit` and
-   * `manage` all walk the same `parent` rows.
-   */
-  readonly rows: Map<string, Promise<readonly Relationship[]>>;
+  /** Relationship reads this request already made, by read shape and resource id. */
+  readonly rows: RowMemo;
 }
 
 export interface CheckDispatch {

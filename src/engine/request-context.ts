@@ -2,18 +2,19 @@
  * The per-request `DispatchContext`. The store reader and the memos are created on first use,
  * so a check answered entirely from the cache allocates none of them.
  */
-import type { Relationship, Revision } from '../core/index.js';
+import type { Revision } from '../core/index.js';
 import type { Schema } from '../schema/index.js';
 import type { Store, StoreReader } from '../store/index.js';
 import type { DispatchContext } from './dispatch.js';
 import type { MetricsRecorder } from './metrics.js';
 import type { CacheEntry } from './dispatch-cache.js';
+import { RowMemo } from './row-memo.js';
 
 export class RequestContext implements DispatchContext {
   private readerValue: StoreReader | undefined;
   private undecidedValue: Map<string, number> | undefined;
   private memoValue: Map<string, CacheEntry> | undefined;
-  private rowsValue: Map<string, Promise<readonly Relationship[]>> | undefined;
+  private rowsValue: RowMemo | undefined;
 
   constructor(
     private readonly store: Store,
@@ -36,7 +37,7 @@ export class RequestContext implements DispatchContext {
     return (this.memoValue ??= new Map());
   }
 
-  get rows(): Map<string, Promise<readonly Relationship[]>> {
-    return (this.rowsValue ??= new Map());
+  get rows(): RowMemo {
+    return (this.rowsValue ??= new RowMemo());
   }
 }

@@ -125,6 +125,30 @@ export function buildSelect(spec: SelectSpec, d: SqlDialect, columns = REL_COLUM
   return { sql, values: p.values };
 }
 
+/**
+ * Several plain reads at one revision in one statement (UNION ALL), each row tagged with the
+ * index of the filter it answers in a trailing `part` column. Filters that can never match (an
+ * empty id list) are left out. Undefined when none is left.
+ */
+export function buildBatchSelect(
+  filters: readonly RelationshipFilter[],
+  revision: number,
+  d: SqlDialect,
+): { sql: string; values: unknown[] } | undefined {
+  const p = d.params();
+  const parts: string[] = [];
+  filters.forEach((filter, i) => {
+    // Checked first: a filter that cannot match must not leave its parameters behind.
+    if (filter.resourceIds?.length === 0 || filter.subject?.ids?.length === 0) return;
+    const where = filterConditions(filter, d, p);
+    if (!where) return;
+    where.push(aliveAt(revision, p), notExpired(d.nowMs(p)));
+    parts.push(`SELECT ${REL_COLUMNS}, ${i} AS part FROM ${d.source?.(filter) ?? 'relationships'} WHERE ${where.join(' AND ')}`);
+  });
+  if (parts.length === 0) return undefined;
+  return { sql: `${parts.join(' UNION ALL ')} ORDER BY part, ${orderBy('resource')}`, values: p.values };
+}
+
 export function buildCount(filter: RelationshipFilter, revision: number, d: SqlDialect): { sql: string; values: unknown[] } | undefined {
   const p = d.params();
   const where = filterConditions(filter, d, p);

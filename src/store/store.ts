@@ -43,6 +43,12 @@ export interface StoreReader {
    * Filters with id lists are answered in one query (the engine batches many ids).
    */
   query(filter: RelationshipFilter, options?: QueryOptions): Promise<Relationship[]>;
+  /**
+   * Several plain queries at once, answered in one statement (one round trip): result `i` is
+   * exactly what `query(filters[i])` returns. The engine reads every relation a check of one
+   * object needs this way.
+   */
+  queryBatch(filters: readonly RelationshipFilter[]): Promise<Relationship[][]>;
   /** Count of matching live relationships (used by delete limits and counters). */
   count(filter: RelationshipFilter): Promise<number>;
   /** The schema as of this revision, or undefined when none has been written. */

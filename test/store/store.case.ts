@@ -560,6 +560,38 @@ export function runStoreConformance(name: string, factory: StoreFactory, options
         });
       }
 
+      test('queryBatch answers each filter exactly as query does, in one call', async () => {
+        const s = await seeded();
+        await s.write((tx) => tx.apply([op('touch', 'document:b#editor@user:ann[expiration:2001-01-01T00:00:00Z]')]));
+        const reader = s.reader(await s.headRevision());
+        const many = Array.from({ length: 70 }, (_, i) => `x${i}`);
+        const filters: RelationshipFilter[] = [
+          { resourceType: 'document', resourceIds: ['a'], relation: 'viewer', subject: { type: 'user', ids: ['tom', '*'] } },
+          { resourceType: 'document', resourceIds: ['a', 'b'], relation: 'viewer', subject: { type: 'group', relation: 'member' } },
+          { resourceType: 'folder', resourceIds: ['f'], relation: 'parent' },
+          { resourceType: 'document', resourceIds: ['nothing'], relation: 'viewer' },
+          { resourceType: 'document', resourceIds: ['b', ...many], relation: 'viewer', subject: { type: 'user', ids: ['*', ...many] } },
+          { resourceType: 'document', resourceIds: ['b'], relation: 'editor' },
+          { resourceType: 'document', resourceIds: [], relation: 'viewer' },
+          { resourceType: 'document', resourceIdPrefix: 'a', relation: 'viewer' },
+          { relation: 'viewer', subject: { type: 'user', ids: ['tom'] } },
+        ];
+        const batch = await reader.queryBatch(filters);
+        const single = await Promise.all(filters.map((f) => reader.query(f)));
+        expect(batch.map(texts)).toEqual(single.map(texts));
+        expect(texts(batch[0]!)).toEqual(['document:a#viewer@user:tom']);
+        expect(texts(batch[4]!)).toEqual(['document:b#viewer@user:*']);
+        expect(batch[5]).toEqual([]);
+        // Every plain shape on its own and in pairs, so the batched statement's binding order is exercised.
+        const plain = filters.filter((f) => !f.resourceIdPrefix);
+        for (let i = 0; i < plain.length; i++)
+          for (let j = 0; j < plain.length; j++) {
+            const pair = await reader.queryBatch([plain[i]!, plain[j]!]);
+            expect(pair.map(texts)).toEqual([texts(single[filters.indexOf(plain[i]!)]!), texts(single[filters.indexOf(plain[j]!)]!)]);
+          }
+        expect(await reader.queryBatch([])).toEqual([]);
+      });
+
       test('a cursor is a position, not a row: it works after the row is deleted', async () => {
         const s = await seeded();
         await s.write((tx) => tx.apply([op('delete', 'document:ab#viewer@user:bob')]));

@@ -13,7 +13,7 @@ import {
   type RelationshipFilter,
   type RelationshipUpdate,
 } from '../../core/index.js';
-import { REL_COLUMNS, buildCount, buildSelect, filterConditions, notExpired } from '../sql-filter.js';
+import { REL_COLUMNS, buildBatchSelect, buildCount, buildSelect, filterConditions, notExpired } from '../sql-filter.js';
 import { keyValues, relationshipValues, rowToRelationship, type RelationshipRow } from '../row-codec.js';
 import type { DeleteOptions, DeleteResult, QueryOptions, StoreReader, StoreWriter, StoredSchema } from '../store.js';
 import { applyUpdates, checkPreconditions, deleteWithLimit, type LiveVersion, type WriteOps } from '../write-plan.js';
@@ -58,6 +58,15 @@ export class PgReader implements StoreReader {
     if (!q) return [];
     const rows = await pgQuery<RelationshipRow>(this.db, q.sql, q.values);
     return rows.map(rowToRelationship);
+  }
+
+  async queryBatch(filters: readonly RelationshipFilter[]): Promise<Relationship[][]> {
+    const out = filters.map((): Relationship[] => []);
+    const q = buildBatchSelect(filters, this.revision, pgDialect);
+    if (!q) return out;
+    const rows = await pgQuery<RelationshipRow & { part: number }>(this.db, q.sql, q.values);
+    for (const row of rows) out[row.part]!.push(rowToRelationship(row));
+    return out;
   }
 
   async count(filter: RelationshipFilter): Promise<number> {

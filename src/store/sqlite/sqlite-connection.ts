@@ -124,6 +124,20 @@ export class SqliteConnection {
     }
   }
 
+  /** `allShaped` for a batch of shapes (one UNION ALL statement); `build` makes its SQL once. */
+  allBatchShaped<T extends readonly unknown[]>(key: string, values: readonly unknown[], build: () => string): T[] {
+    let s = this.shapedStatements.get(key);
+    if (s === undefined) {
+      s = this.cached(this.rawStatements, build(), true);
+      this.shapedStatements.set(key, s);
+    }
+    try {
+      return s.all(...values) as T[];
+    } catch (e) {
+      throw translateSqliteError(e);
+    }
+  }
+
   /** Rows as arrays in the order of the SELECT's columns (hot reads: cheaper than objects). */
   allRaw<T extends readonly unknown[]>(sql: string, values: readonly unknown[] = []): T[] {
     try {

@@ -13,12 +13,15 @@ import {
   type RelationshipFilter,
   type RelationshipUpdate,
 } from '../../core/index.js';
-import { KEY_COLUMNS, REL_COLUMNS, buildCount, buildSelect, filterConditions, notExpired } from '../sql-filter.js';
+import { KEY_COLUMNS, REL_COLUMNS, buildBatchSelect, buildCount, buildSelect, filterConditions, notExpired } from '../sql-filter.js';
 import { keyValues, rawRowToRelationship, relationshipValues, type RawRelationshipRow } from '../row-codec.js';
 import type { DeleteOptions, DeleteResult, QueryOptions, StoreReader, StoreWriter, StoredSchema } from '../store.js';
 import { applyUpdates, checkPreconditions, deleteWithLimit, type LiveVersion, type WriteOps } from '../write-plan.js';
 import type { SqliteConnection } from './sqlite-connection.js';
 import { selectShape } from './select-shape.js';
+
+/** A batch row: the relationship's columns, then the index of the filter it answers. */
+type BatchRow = readonly [...RawRelationshipRow, number];
 
 const KEY_MATCH = KEY_COLUMNS.map((c) => `${c} = ?`).join(' AND ');
 const INSERT_BATCH = 500;
@@ -49,6 +52,29 @@ export class SqliteReader implements StoreReader {
     const rows = shape ? this.conn.allShaped<RawRelationshipRow>(shape, filter) : this.selectRows(filter, options);
     const out = new Array<Relationship>(rows.length);
     for (let i = 0; i < rows.length; i++) out[i] = rawRowToRelationship(rows[i]!);
+    return out;
+  }
+
+  async queryBatch(filters: readonly RelationshipFilter[]): Promise<Relationship[][]> {
+    return this.queryBatchSync(filters);
+  }
+
+  protected queryBatchSync(filters: readonly RelationshipFilter[]): Relationship[][] {
+    if (filters.length <= 1) return filters.map((f) => this.querySync(f));
+    const now = this.conn.clock();
+    let key = 'b';
+    const values: unknown[] = [];
+    for (const f of filters) {
+      const shape = selectShape(f, this.revision, now);
+      // Reads the fast path does not cover (never sent by the engine) go one by one.
+      if (shape === undefined) return filters.map((x) => this.querySync(x));
+      key += `|${shape.key}`;
+      for (const v of shape.values) values.push(v);
+    }
+    const rows = this.conn.allBatchShaped<BatchRow>(key, values, () => buildBatchSelect(filters, 0, this.conn.dialect)?.sql ?? '');
+    const out = filters.map((): Relationship[] => []);
+    // The decoder reads the first nine columns and ignores the tag.
+    for (const row of rows) out[row[9]]!.push(rawRowToRelationship(row as unknown as RawRelationshipRow));
     return out;
   }
 
