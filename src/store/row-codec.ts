@@ -88,6 +88,51 @@ export function relationshipValues(
   ];
 }
 
+/**
+ * Orders relationships by their key columns (resource type, id, relation, subject type, id,
+ * relation): the primary key's order for the ASCII names and ids the API accepts. 0 means
+ * the same key, i.e. the same relationship whatever its caveat or expiration.
+ */
+export function compareKeys(a: Relationship, b: Relationship): number {
+  let x = a.resource.type;
+  let y = b.resource.type;
+  if (x !== y) return x < y ? -1 : 1;
+  x = a.resource.id;
+  y = b.resource.id;
+  if (x !== y) return x < y ? -1 : 1;
+  x = a.relation;
+  y = b.relation;
+  if (x !== y) return x < y ? -1 : 1;
+  const s = a.subject;
+  const t = b.subject;
+  x = s.type;
+  y = t.type;
+  if (x !== y) return x < y ? -1 : 1;
+  x = s.id;
+  y = t.id;
+  if (x !== y) return x < y ? -1 : 1;
+  x = s.relation ?? ELLIPSIS;
+  y = t.relation ?? ELLIPSIS;
+  if (x !== y) return x < y ? -1 : 1;
+  return 0;
+}
+
+/** `relationshipValues` written into `out` from `at` (no array per row); returns the next offset. */
+export function writeRelationshipValues(r: Relationship, out: unknown[], at: number): number {
+  const s = r.subject;
+  out[at] = r.resource.type;
+  out[at + 1] = r.resource.id;
+  out[at + 2] = r.relation;
+  out[at + 3] = s.type;
+  out[at + 4] = s.id;
+  out[at + 5] = s.relation ?? ELLIPSIS;
+  const caveat = r.caveat;
+  out[at + 6] = caveat === undefined ? null : caveat.name;
+  out[at + 7] = caveat === undefined ? null : contextText(r);
+  out[at + 8] = r.expiresAt ? r.expiresAt.getTime() : null;
+  return at + 9;
+}
+
 export function keyValues(r: Relationship): [string, string, string, string, string, string] {
   return [r.resource.type, r.resource.id, r.relation, r.subject.type, r.subject.id, r.subject.relation ?? ELLIPSIS];
 }

@@ -9,14 +9,16 @@ import {
   DuplicateUpdateError,
   ExceedsMaximumLimitError,
   InvalidArgumentError,
-  RelationshipAlreadyExistsError,
   SerializationError,
   TooManyPreconditionsError,
   TooManyUpdatesError,
+  WILDCARD_ID,
   formatRelationshipKey,
+  isValidObjectId,
   relationshipKey,
 } from '../../core/index.js';
 import type { JsonObject, Precondition, Relationship, RelationshipFilter, RelationshipUpdate, Revision } from '../../core/index.js';
+import type { Schema } from '../../schema/index.js';
 import type { FacadeContext } from './context.js';
 import { toRelationship, toUpdate } from './inputs.js';
 import type { RelationshipInput } from './inputs.js';
@@ -60,8 +62,6 @@ export interface ImportResult {
 
 export type ImportItem = RelationshipInput | readonly RelationshipInput[];
 export type ImportSource = Iterable<ImportItem> | AsyncIterable<ImportItem>;
-
-const IMPORT_BATCH = 1000;
 
 function checkMetadata(ctx: FacadeContext, metadata: JsonObject | undefined): void {
   if (metadata === undefined) return;
@@ -139,9 +139,43 @@ export async function deleteRelationships(
 }
 
 /**
+ * Relationships validated and handed to the store in one bulkCreate: the store sorts and
+ * checks a call as a whole (into an empty SQLite table it also builds the indexes after the
+ * rows), so fewer, larger calls are faster; this bounds the memory held meanwhile.
+ */
+const IMPORT_BUFFER = 1 << 20;
+
+/**
+ * validateRelationshipUpdate(schema, rel, 'create') for an import: what depends only on the
+ * relationship's shape (types, relations, wildcard, caveat name, expiration) is checked once
+ * per shape; ids are checked per relationship, and a failure anywhere falls back to the full
+ * check, so errors and their order are the same as validating each relationship alone.
+ */
+function importValidator(ctx: FacadeContext, schema: Schema): (input: RelationshipInput) => Relationship {
+  const validShapes = new Set<string>();
+  return (input) => {
+    const rel = toRelationship(input);
+    const caveat = rel.caveat;
+    if (caveat?.context !== undefined) {
+      checkRelationshipContext(ctx, rel);
+      validateRelationshipUpdate(schema, rel, 'create');
+      return rel;
+    }
+    const s = rel.subject;
+    const shape = `${rel.resource.type}\0${rel.relation}\0${s.type}\0${s.relation ?? '\u0001'}\0${s.id === WILDCARD_ID ? '*' : ''}\0${caveat === undefined ? '\u0001' : caveat.name}\0${rel.expiresAt === undefined ? '' : 'e'}`;
+    if (validShapes.has(shape) && rel.resource.id !== WILDCARD_ID && isValidObjectId(rel.resource.id) && isValidObjectId(s.id)) return rel;
+    validateRelationshipUpdate(schema, rel, 'create');
+    validShapes.add(shape);
+    return rel;
+  };
+}
+
+/**
  * One transaction over the whole source, validated like CREATE. The source is consumed
- * inside the transaction in batches, so a store-level retry cannot replay it: a conflict
- * that would need one surfaces as a retryable SerializationError instead.
+ * inside the transaction, so a store-level retry cannot replay it: a conflict that would
+ * need one surfaces as a retryable SerializationError instead. Duplicates, within the source
+ * or against live relationships, are the store's CREATE semantics (bulkCreate checks each
+ * call as a whole and sees the transaction's earlier calls).
  */
 export async function importRelationships(ctx: FacadeContext, source: ImportSource): Promise<ImportResult> {
   let attempts = 0;
@@ -149,33 +183,30 @@ export async function importRelationships(ctx: FacadeContext, source: ImportSour
     attempts++;
     if (attempts > 1)
       throw new SerializationError('the import conflicted with a concurrent write and its source cannot be replayed; retry the import');
-    const schema = await ctx.schemaIn(tx);
-    // Duplicates inside one batch are caught here; across batches the store's CREATE
-    // semantics catch them (the transaction sees its own earlier batches).
-    const seen = new Set<string>();
-    let batch: Relationship[] = [];
+    const validate = importValidator(ctx, await ctx.schemaIn(tx));
+    let buffer: Relationship[] = [];
     let total = 0;
     const flush = async (): Promise<void> => {
-      if (batch.length === 0) return;
+      if (buffer.length === 0) return;
+      const batch = buffer;
+      buffer = [];
       total += await tx.bulkCreate(batch);
-      batch = [];
-      seen.clear();
     };
-    const add = async (input: RelationshipInput): Promise<void> => {
-      const rel = toRelationship(input);
-      checkRelationshipContext(ctx, rel);
-      validateRelationshipUpdate(schema, rel, 'create');
-      const key = relationshipKey(rel);
-      if (seen.has(key)) throw new RelationshipAlreadyExistsError(formatRelationshipKey(rel));
-      seen.add(key);
-      batch.push(rel);
-      if (batch.length >= IMPORT_BATCH) await flush();
+    const addAll = async (items: readonly RelationshipInput[]): Promise<void> => {
+      for (const r of items) if (buffer.push(validate(r)) >= IMPORT_BUFFER) await flush();
     };
-    for await (const item of source as AsyncIterable<ImportItem>) {
-      if (Array.isArray(item)) {
-        for (const r of item as readonly RelationshipInput[]) await add(r);
-      } else {
-        await add(item as RelationshipInput);
+    if (typeof (source as Partial<AsyncIterable<ImportItem>>)[Symbol.asyncIterator] === 'function') {
+      for await (const item of source as AsyncIterable<ImportItem>) {
+        if (Array.isArray(item)) await addAll(item as readonly RelationshipInput[]);
+        else if (buffer.push(validate(item as RelationshipInput)) >= IMPORT_BUFFER) await flush();
+      }
+    } else {
+      // A plain iterable (an array of a million relationships, say) is read without an await
+      // per item; an item that is a promise is awaited, as for-await would.
+      for (let item of source as Iterable<ImportItem>) {
+        if (isPromiseLike(item)) item = await item;
+        if (Array.isArray(item)) await addAll(item as readonly RelationshipInput[]);
+        else if (buffer.push(validate(item as RelationshipInput)) >= IMPORT_BUFFER) await flush();
       }
     }
     await flush();
@@ -183,4 +214,8 @@ export async function importRelationships(ctx: FacadeContext, source: ImportSour
   });
   ctx.noteWrite(revision);
   return { loaded, importedAt: await ctx.token(revision), revision };
+}
+
+function isPromiseLike(x: unknown): x is PromiseLike<ImportItem> {
+  return typeof x === 'object' && x !== null && typeof (x as { then?: unknown }).then === 'function';
 }
