@@ -6,7 +6,7 @@
  */
 import { ELLIPSIS, type Relationship, type SubjectRef, WILDCARD_ID } from '../core/index.js';
 import { assertNever, type Definition, type Permission, type PermissionExpr, type Relation } from '../schema/index.js';
-import { problemPrefix, type CheckDispatch, type CheckDispatchResult, type Dispatcher, type RawTrace } from './dispatch.js';
+import { problemPrefix, subjectKey, type CheckDispatch, type CheckDispatchResult, type Dispatcher, type RawTrace } from './dispatch.js';
 import { DEPTH, MEMBER, andNotOutcome, andOutcome, orInto, relationshipOutcome, type Outcome } from './outcome.js';
 import { shapeKey, type ReadShape } from './row-memo.js';
 
@@ -213,7 +213,8 @@ export class CheckWalk implements Dispatcher {
       });
     }
     if (ids.length > 0) {
-      await this.prefetch(frame, member, ids);
+      const prefetched = this.prefetch(frame, member, ids);
+      if (prefetched !== undefined) await prefetched;
       const found = member.kind === 'relation' ? await this.direct(frame, member, ids) : await this.expr(frame, member.expression, ids);
       for (const [id, o] of found) {
         outcomes.set(id, o);
@@ -280,21 +281,44 @@ export class CheckWalk implements Dispatcher {
    * computed relations and permissions, and arrow tuplesets), so the sub-problems that follow
    * find their rows in the request's memo instead of each making a round trip.
    */
-  private async prefetch(frame: Frame, member: Relation | Permission, ids: readonly string[]): Promise<void> {
+  private prefetch(frame: Frame, member: Relation | Permission, ids: readonly string[]): Promise<void> | undefined {
     const req = frame.req;
     const def = req.ctx.schema.definitions.get(req.resourceType);
-    if (def === undefined) return;
+    if (def === undefined) return undefined;
     const memo = req.ctx.rows;
+    const plan = memo.plan(`p\u0000${req.resourceType}\u0000${req.relation}\u0000${subjectKey(req.subject)}`, () =>
+      this.prefetchPlan(frame, def, member),
+    );
+    const keys: string[] = [];
+    const list: ReadShape[] = [];
+    plan.keys.forEach((key, i) => {
+      if (memo.has(key, ids)) return;
+      keys.push(key);
+      list.push(plan.shapes[i] as ReadShape);
+    });
+    // A single read gains nothing from batching, and may not be needed at all.
+    if (list.length < 2) return undefined;
+    return Promise.all(
+      chunk(ids, this.chunkSize).map(async (part) => {
+        const results = await req.ctx.reader.queryBatch(list.map((shape) => ({ ...shape, resourceIds: part })));
+        results.forEach((rows, i) => memo.store(keys[i] as string, part, rows));
+      }),
+    ).then(() => undefined);
+  }
+
+  /** The reads a prefetch of this member's objects covers, for the request's subject. */
+  private prefetchPlan(frame: Frame, def: Definition, member: Relation | Permission): { keys: string[]; shapes: ReadShape[] } {
+    const req = frame.req;
     const shapesFor = (plan: ObjectReads): Map<string, ReadShape> => {
       const shapes = new Map<string, ReadShape>();
       const want = (shape: ReadShape): void => {
         const key = shapeKey(shape);
-        if (!shapes.has(key) && !memo.has(key, ids)) shapes.set(key, shape);
+        if (!shapes.has(key)) shapes.set(key, shape);
       };
       for (const name of plan.relations) {
         const relation = def.members.get(name);
         if (relation?.kind !== 'relation') continue;
-        const reads = relationReads(req.resourceType, name, relation, req.subject);
+        const reads = this.relationReads(frame, name, relation);
         if (reads.direct) want(reads.direct);
         for (const set of reads.sets) want(set.shape);
       }
@@ -303,15 +327,14 @@ export class CheckWalk implements Dispatcher {
     };
     let shapes = shapesFor(definitionReads(def));
     if (shapes.size > MAX_PREFETCH_READS) shapes = shapesFor(objectReads(def, member));
-    // A single read gains nothing from batching, and may not be needed at all.
-    if (shapes.size < 2) return;
-    const keys = [...shapes.keys()];
-    const list = [...shapes.values()];
-    await Promise.all(
-      chunk(ids, this.chunkSize).map(async (part) => {
-        const results = await req.ctx.reader.queryBatch(list.map((shape) => ({ ...shape, resourceIds: part })));
-        results.forEach((rows, i) => memo.store(keys[i] as string, part, rows));
-      }),
+    return { keys: [...shapes.keys()], shapes: [...shapes.values()] };
+  }
+
+  /** `relationReads` for the request's subject, made once per request. */
+  private relationReads(frame: Frame, name: string, relation: Relation): RelationReads {
+    const req = frame.req;
+    return req.ctx.rows.plan(`r\u0000${req.resourceType}\u0000${name}\u0000${subjectKey(req.subject)}`, () =>
+      relationReads(req.resourceType, name, relation, req.subject),
     );
   }
 
@@ -336,7 +359,7 @@ export class CheckWalk implements Dispatcher {
     const req = frame.req;
     const s = req.subject;
     const out: Outcomes = new Map();
-    const reads = relationReads(req.resourceType, req.relation, relation, s);
+    const reads = this.relationReads(frame, req.relation, relation);
     if (reads.direct) {
       for (const r of await this.read(frame, reads.direct, ids)) {
         const matches = r.subject.id === WILDCARD_ID ? reads.wildcardAllowed : sameRelation(r.subject.relation, s.relation);

@@ -20,7 +20,18 @@ export function shapeKey(f: ReadShape): string {
 
 export class RowMemo {
   private readonly byShape = new Map<string, Map<string, Relationship[]>>();
+  private readonly plans = new Map<string, unknown>();
   private ids = 0;
+
+  /**
+   * A value derived from the schema and the request's subject (which reads a relation or an
+   * object needs), made once per request and key instead of once per dispatch.
+   */
+  plan<T>(key: string, make: () => T): T {
+    let p = this.plans.get(key) as T | undefined;
+    if (p === undefined) this.plans.set(key, (p = make()));
+    return p;
+  }
 
   /** The rows of `ids` for the shape, or undefined unless every id has been read. */
   lookup(key: string, ids: readonly string[]): Relationship[] | undefined {
