@@ -146,13 +146,19 @@ describe('SQLite bulk load into an empty table', () => {
     await store.close();
   });
 
-  test('a big import into a non-empty table still fails on a live relationship, and tolerates a deleted one', async () => {
+  test('a big import into a non-empty table still fails on a live relationship or a duplicate, and tolerates a deleted one', async () => {
     const { store, path } = await fresh();
     await store.write((tx) => tx.bulkCreate([doc(10), doc(BIG + 5)]));
     await store.write((tx) => tx.apply([{ operation: 'delete', relationship: doc(BIG + 5) }]));
     await expectAlreadyExists(
       store.write((tx) => tx.bulkCreate(many(BIG))),
       'document:d10#viewer@user:u10',
+    );
+    const inner = many(BIG, BIG);
+    inner.push({ ...doc(BIG + 77), caveat: { name: 'c1' } });
+    await expectAlreadyExists(
+      store.write((tx) => tx.bulkCreate(inner)),
+      `document:d${BIG + 77}#viewer@user:u${(BIG + 77) % 97}`,
     );
     const { revision } = await store.write((tx) => tx.bulkCreate(many(BIG, BIG)));
     expect(await store.reader(revision).count({})).toBe(BIG + 1);

@@ -160,47 +160,46 @@ export class SqliteWriter extends SqliteReader implements StoreWriter, WriteOps 
       if (this.conn.get('SELECT 1 AS x FROM relationships LIMIT 1') === undefined) this.importedKeys = new Set();
       else this.onlyBulk = false;
     }
+    // Key order turns random b-tree inserts into appends along the primary key, and puts
+    // duplicates within the call next to each other: found before anything is written.
+    const sorted = relationships.slice().sort(compareKeys);
+    for (let i = 1; i < sorted.length; i++) {
+      if (compareKeys(sorted[i - 1]!, sorted[i]!) === 0) throw new RelationshipAlreadyExistsError(formatRelationshipKey(sorted[i]!));
+    }
     // Nothing inserted yet into a table that was empty: load first, index after.
-    if (this.importedKeys?.size === 0 && relationships.length >= LOAD_THEN_INDEX_MIN) {
-      this.loadIntoEmptyTable(relationships);
-      return relationships.length;
+    if (this.importedKeys?.size === 0 && sorted.length >= LOAD_THEN_INDEX_MIN) {
+      this.loadIntoEmptyTable(sorted);
+      return sorted.length;
     }
     const exists = this.conn.statement(`SELECT 1 AS x FROM relationships WHERE ${KEY_MATCH} AND deleted_rev IS NULL LIMIT 1`);
-    for (let start = 0; start < relationships.length; start += BULK_CHUNK) {
-      // Key order turns random b-tree inserts into appends along the primary key.
-      const chunk = relationships
-        .slice(start, start + BULK_CHUNK)
-        .map((r) => ({ r, key: relationshipKey(r) }))
-        .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    for (let start = 0; start < sorted.length; start += BULK_CHUNK) {
+      const chunk = sorted.slice(start, start + BULK_CHUNK);
       const seen = this.importedKeys;
-      for (let i = 0; i < chunk.length; i++) {
-        const { r, key } = chunk[i]!;
-        const duplicate = (i > 0 && chunk[i - 1]!.key === key) || (seen ? seen.has(key) : exists.get(...keyValues(r)) !== undefined);
-        if (duplicate) throw new RelationshipAlreadyExistsError(formatRelationshipKey(r));
-      }
       if (seen) {
-        for (const c of chunk) seen.add(c.key);
+        const keys = chunk.map(relationshipKey);
+        for (let i = 0; i < chunk.length; i++)
+          if (seen.has(keys[i]!)) throw new RelationshipAlreadyExistsError(formatRelationshipKey(chunk[i]!));
+        for (const key of keys) seen.add(key);
         // Past this size the set costs more memory than the queries it saves are worth.
         if (seen.size > MAX_IMPORTED_KEYS) this.leaveBulkMode();
+      } else {
+        for (const r of chunk)
+          if (exists.get(...keyValues(r)) !== undefined) throw new RelationshipAlreadyExistsError(formatRelationshipKey(r));
       }
-      this.insertRows(chunk.map((c) => c.r));
+      this.insertRows(chunk);
     }
     return relationships.length;
   }
 
   /**
-   * An import into an empty table: rows in key order (appends along the primary key) with the
-   * secondary indexes dropped, then rebuilt by CREATE INDEX (one sort each, instead of a random
-   * b-tree insert per row per index: half the cost of the import). Duplicates are adjacent once
-   * sorted, so they are found before anything is written. It all runs synchronously, so no
-   * reader on this connection ever runs between the DROP and the CREATE; the savepoint puts the
-   * indexes back if anything fails, and a crash loses the uncommitted transaction as a whole.
+   * An import into an empty table of rows already sorted and free of duplicates: inserted in
+   * key order (appends along the primary key) with the secondary indexes dropped, which are then
+   * rebuilt by CREATE INDEX (one sort each, instead of a random b-tree insert per row per index:
+   * half the cost of the import). It all runs synchronously, so no reader on this connection
+   * ever runs between the DROP and the CREATE; the savepoint puts the indexes back if anything
+   * fails, and a crash loses the uncommitted transaction, DROP included, as a whole.
    */
-  private loadIntoEmptyTable(relationships: readonly Relationship[]): void {
-    const sorted = relationships.slice().sort(compareKeys);
-    for (let i = 1; i < sorted.length; i++) {
-      if (compareKeys(sorted[i - 1]!, sorted[i]!) === 0) throw new RelationshipAlreadyExistsError(formatRelationshipKey(sorted[i]!));
-    }
+  private loadIntoEmptyTable(sorted: readonly Relationship[]): void {
     const indexes = this.conn.all<{ name: string; sql: string }>(
       "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'relationships' AND sql IS NOT NULL",
     );
