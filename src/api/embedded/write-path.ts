@@ -14,6 +14,8 @@ import {
   TooManyUpdatesError,
   WILDCARD_ID,
   formatRelationshipKey,
+  MAX_OBJECT_ID_BYTES,
+  OBJECT_ID_RE,
   isValidObjectId,
   relationshipKey,
 } from '../../core/index.js';
@@ -145,6 +147,53 @@ export async function deleteRelationships(
  */
 const IMPORT_BUFFER = 1 << 20;
 
+/** isValidObjectId without measuring UTF-8 length when the id cannot exceed the limit (3 bytes per UTF-16 unit at most). */
+function validObjectId(id: string): boolean {
+  return id.length * 3 <= MAX_OBJECT_ID_BYTES ? OBJECT_ID_RE.test(id) : isValidObjectId(id);
+}
+
+/**
+ * Relationship shapes already found valid for CREATE: resource type -> relation -> subject
+ * type -> subject relation -> caveat name -> bit set of (wildcard subject, expiration).
+ * Nested maps: no key string to build and hash per relationship.
+ */
+type ShapeLevel<T> = Map<string | undefined, T>;
+type Shapes = ShapeLevel<ShapeLevel<ShapeLevel<ShapeLevel<ShapeLevel<number>>>>>;
+
+function shapeBit(rel: Relationship): number {
+  return 1 << ((rel.subject.id === WILDCARD_ID ? 1 : 0) | (rel.expiresAt === undefined ? 0 : 2));
+}
+
+function knownShape(shapes: Shapes, rel: Relationship): boolean {
+  const s = rel.subject;
+  const bits = shapes.get(rel.resource.type)?.get(rel.relation)?.get(s.type)?.get(s.relation)?.get(rel.caveat?.name);
+  return bits !== undefined && (bits & shapeBit(rel)) !== 0;
+}
+
+function addShape(shapes: Shapes, rel: Relationship): void {
+  const level = <T>(m: ShapeLevel<T>, key: string | undefined, make: () => T): T => {
+    let v = m.get(key);
+    if (v === undefined) m.set(key, (v = make()));
+    return v;
+  };
+  const s = rel.subject;
+  const byCaveat = level(
+    level(
+      level(
+        level(shapes, rel.resource.type, () => new Map()),
+        rel.relation,
+        () => new Map(),
+      ),
+      s.type,
+      () => new Map(),
+    ),
+    s.relation,
+    () => new Map<string | undefined, number>(),
+  );
+  const caveat = rel.caveat?.name;
+  byCaveat.set(caveat, (byCaveat.get(caveat) ?? 0) | shapeBit(rel));
+}
+
 /**
  * validateRelationshipUpdate(schema, rel, 'create') for an import: what depends only on the
  * relationship's shape (types, relations, wildcard, caveat name, expiration) is checked once
@@ -152,20 +201,18 @@ const IMPORT_BUFFER = 1 << 20;
  * check, so errors and their order are the same as validating each relationship alone.
  */
 function importValidator(ctx: FacadeContext, schema: Schema): (input: RelationshipInput) => Relationship {
-  const validShapes = new Set<string>();
+  const shapes: Shapes = new Map();
   return (input) => {
     const rel = toRelationship(input);
-    const caveat = rel.caveat;
-    if (caveat?.context !== undefined) {
+    if (rel.caveat?.context !== undefined) {
       checkRelationshipContext(ctx, rel);
       validateRelationshipUpdate(schema, rel, 'create');
       return rel;
     }
-    const s = rel.subject;
-    const shape = `${rel.resource.type}\0${rel.relation}\0${s.type}\0${s.relation ?? '\u0001'}\0${s.id === WILDCARD_ID ? '*' : ''}\0${caveat === undefined ? '\u0001' : caveat.name}\0${rel.expiresAt === undefined ? '' : 'e'}`;
-    if (validShapes.has(shape) && rel.resource.id !== WILDCARD_ID && isValidObjectId(rel.resource.id) && isValidObjectId(s.id)) return rel;
+    const id = rel.resource.id;
+    if (knownShape(shapes, rel) && id !== WILDCARD_ID && validObjectId(id) && validObjectId(rel.subject.id)) return rel;
     validateRelationshipUpdate(schema, rel, 'create');
-    validShapes.add(shape);
+    addShape(shapes, rel);
     return rel;
   };
 }
