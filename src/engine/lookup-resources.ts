@@ -18,7 +18,7 @@ import { assertNever, type PermissionExpr, type Schema } from '../schema/index.j
 import type { StoreReader } from '../store/index.js';
 import { resolveOutcome } from './caveat-eval.js';
 import type { EngineCore } from './engine.js';
-import { callHash, decodeCursor, encodeCursor } from './lr-cursor.js';
+import { callHash, cursorEncoder, decodeCursor } from './lr-cursor.js';
 import { normalizeSubject, requireDefinition, requireMember, validateSubject } from './request-validation.js';
 import type { LookupResourcesRequest, LookupResourcesResult } from './types.js';
 
@@ -40,6 +40,8 @@ export interface Candidates {
 
 class ReverseWalk {
   private readonly nodes = new Map<string, Node>();
+  /** Rows read so far, per filter (without subject ids) and subject id. */
+  private readonly rows = new Map<string, Map<string, Relationship[]>>();
   needsCheck = false;
 
   constructor(
@@ -96,6 +98,25 @@ class ReverseWalk {
     visit(member.expression);
   }
 
+  /**
+   * The rows of `type#tupleset` whose subject is of type `t`. An arrow follows them whatever their
+   * subject relation, but relationships only carry the subject relations the schema allows, so
+   * when it allows one (`parent: folder` allows `...`) the read names it and the store reads only
+   * those subjects' rows of this relation instead of every row naming them.
+   */
+  private tuplesetFilter(type: string, tupleset: string, t: string): RelationshipFilter {
+    const rel = this.schema.definitions.get(type)?.members.get(tupleset);
+    const relations = new Set<string>();
+    if (rel?.kind === 'relation')
+      for (const at of rel.allowedTypes) if (at.type === t && !at.wildcard) relations.add(at.relation ?? ELLIPSIS);
+    const [only] = relations;
+    return {
+      resourceType: type,
+      relation: tupleset,
+      subject: relations.size === 1 && only !== undefined ? { type: t, relation: only } : { type: t },
+    };
+  }
+
   private arrowTargets(type: string, tupleset: string, computed: string): string[] {
     const rel = this.schema.definitions.get(type)?.members.get(tupleset);
     if (rel?.kind !== 'relation') return [];
@@ -104,21 +125,167 @@ class ReverseWalk {
     return [...out];
   }
 
+  /**
+   * Relationships matching `filter` whose subject is one of `subjectIds`. Each (filter, subject)
+   * is read once per walk: arrows reached from several nodes (`parent->edit` under `edit` and
+   * `parent->view` under `view`) read the same rows, the second time from memory.
+   */
   private async query(filter: RelationshipFilter, subjectIds: readonly string[]): Promise<Relationship[]> {
-    const out: Relationship[] = [];
-    for (let i = 0; i < subjectIds.length; i += this.chunkSize) {
-      const ids = subjectIds.slice(i, i + this.chunkSize);
-      const rels = await this.reader.query({ ...filter, subject: { ...(filter.subject as { type: string }), ids } });
+    const subject = filter.subject as { type: string; relation?: string };
+    const key = `${filter.resourceType}\u0000${filter.relation}\u0000${subject.type}\u0000${subject.relation ?? '\u0001'}`;
+    let memo = this.rows.get(key);
+    if (!memo) this.rows.set(key, (memo = new Map()));
+    const missing = subjectIds.filter((id) => !memo.has(id));
+    for (let i = 0; i < missing.length; i += this.chunkSize) {
+      const ids = missing.slice(i, i + this.chunkSize);
+      for (const id of ids) memo.set(id, []);
+      const rels = await this.reader.query({ ...filter, subject: { ...subject, ids } });
       for (const r of rels) {
         if (r.caveat) this.needsCheck = true;
-        out.push(r);
+        const list = memo.get(r.subject.id);
+        if (list) list.push(r);
+        else memo.set(r.subject.id, [r]);
       }
     }
+    const out: Relationship[] = [];
+    for (const id of subjectIds) for (const r of memo.get(id) ?? []) out.push(r);
     return out;
   }
 
   async run(type: string, name: string): Promise<Candidates> {
+    const member = this.schema.definitions.get(type)?.members.get(name);
+    if (member?.kind === 'permission' && hasSetOperation(member.expression)) return this.runSetOperation(type, name, member.expression);
     this.collect(type, name);
+    await this.fixpoint();
+    const target = this.node(type, name);
+    return { ids: target ? [...target.set].sort() : [], needsCheck: this.needsCheck };
+  }
+
+  /**
+   * A target permission whose expression has an intersection or exclusion above every relation,
+   * computed permission and arrow (`view = (viewer + parent->view) - banned`): the walk computes
+   * the set of each operand, and the set algebra is applied to those sets at the end. When every
+   * operand's set is exact (no caveat, no nested intersection, exclusion or `.all`, and the target
+   * not reached again through its own operands) the result is exact and needs no check;
+   * otherwise it is an over-approximation (`base` for an exclusion, the intersection of the
+   * operands' over-approximations for an intersection) that check confirms.
+   */
+  private async runSetOperation(type: string, name: string, e: PermissionExpr): Promise<Candidates> {
+    this.collectOperands(type, e);
+    await this.fixpoint();
+    const leaves = new Map<PermissionExpr, Set<string>>();
+    await this.leafSets(type, e, leaves);
+    const exact = !this.needsCheck;
+    const out = this.combine(e, leaves, exact);
+    const s = this.subject;
+    // Check's self-match: `type:id#name` is in `type:id#name` whatever the expression says.
+    if (s.type === type && s.relation === name) out.add(s.id);
+    return { ids: [...out].sort(), needsCheck: !exact };
+  }
+
+  /** Registers the nodes the top-level operands of a set operation read. */
+  private collectOperands(type: string, e: PermissionExpr): void {
+    switch (e.kind) {
+      case 'nil':
+      case 'self':
+        return;
+      case 'computed':
+        this.collect(type, e.name);
+        return;
+      case 'arrow':
+        if (e.mode === 'all') this.needsCheck = true;
+        for (const t of this.arrowTargets(type, e.tupleset, e.computed)) this.collect(t, e.computed);
+        return;
+      case 'union':
+      case 'intersection':
+        for (const c of e.children) this.collectOperands(type, c);
+        return;
+      case 'exclusion':
+        this.collectOperands(type, e.base);
+        this.collectOperands(type, e.subtract);
+        return;
+      default:
+        assertNever(e);
+    }
+  }
+
+  /** The resources of `type` each leaf operand (relation, computed permission, arrow, self) yields. */
+  private async leafSets(type: string, e: PermissionExpr, out: Map<PermissionExpr, Set<string>>): Promise<void> {
+    switch (e.kind) {
+      case 'nil':
+        out.set(e, new Set());
+        return;
+      case 'self': {
+        const s = this.subject;
+        out.set(e, s.type === type && s.relation === undefined ? new Set([s.id]) : new Set());
+        return;
+      }
+      case 'computed':
+        out.set(e, this.node(type, e.name)?.set ?? new Set());
+        return;
+      case 'arrow': {
+        const found = new Set<string>();
+        for (const t of this.arrowTargets(type, e.tupleset, e.computed)) {
+          const ids = this.node(t, e.computed)?.set;
+          if (!ids || ids.size === 0) continue;
+          for (const r of await this.query(this.tuplesetFilter(type, e.tupleset, t), [...ids])) found.add(r.resource.id);
+        }
+        out.set(e, found);
+        return;
+      }
+      case 'union':
+      case 'intersection':
+        for (const c of e.children) await this.leafSets(type, c, out);
+        return;
+      case 'exclusion':
+        await this.leafSets(type, e.base, out);
+        await this.leafSets(type, e.subtract, out);
+        return;
+      default:
+        assertNever(e);
+    }
+  }
+
+  /**
+   * Set algebra over the leaf sets. Exact leaves give the exact answer; over-approximated leaves
+   * give a superset of it (an exclusion keeps its base, since its subtrahend may be too large).
+   * Returns a fresh set (leaf sets are the walk's own and never modified).
+   */
+  private combine(e: PermissionExpr, leaves: ReadonlyMap<PermissionExpr, Set<string>>, exact: boolean): Set<string> {
+    switch (e.kind) {
+      case 'union': {
+        const out = new Set<string>();
+        for (const c of e.children) for (const id of this.operand(c, leaves, exact)) out.add(id);
+        return out;
+      }
+      case 'intersection': {
+        const [first, ...rest] = e.children.map((c) => this.operand(c, leaves, exact));
+        const out = new Set<string>();
+        if (!first) return out;
+        for (const id of first) if (rest.every((r) => r.has(id))) out.add(id);
+        return out;
+      }
+      case 'exclusion': {
+        const base = this.operand(e.base, leaves, exact);
+        if (!exact) return new Set(base);
+        const subtract = this.operand(e.subtract, leaves, exact);
+        const out = new Set<string>();
+        for (const id of base) if (!subtract.has(id)) out.add(id);
+        return out;
+      }
+      default:
+        return new Set(leaves.get(e));
+    }
+  }
+
+  /** An operand's set, without copying a leaf's. */
+  private operand(e: PermissionExpr, leaves: ReadonlyMap<PermissionExpr, Set<string>>, exact: boolean): ReadonlySet<string> {
+    if (e.kind === 'union' || e.kind === 'intersection' || e.kind === 'exclusion') return this.combine(e, leaves, exact);
+    return leaves.get(e) ?? new Set();
+  }
+
+  /** Seeds every registered node with the subject's direct relationships and runs the walk to its fixpoint. */
+  private async fixpoint(): Promise<void> {
     const s = this.subject;
     // Seed: the subject's direct relationships (exact or via wildcard), self-match and `self`.
     const seeds = new Map<Node, string[]>();
@@ -134,9 +301,17 @@ class ReverseWalk {
           if (at.wildcard) wildcard = true;
           else if ((at.relation === ELLIPSIS ? undefined : at.relation) === s.relation) direct = true;
         }
-        if (direct || wildcard) {
-          const ids = direct && wildcard ? [s.id, WILDCARD_ID] : direct ? [s.id] : [WILDCARD_ID];
-          for (const r of await this.query({ resourceType: n.type, relation: n.name, subject: { type: s.type } }, ids)) {
+        // Narrowed to the subject relation, so the store reads only this subject's rows of this
+        // relation (the subject index leads with subject type, id and relation).
+        const reads: { ids: string[]; relation: string }[] = [];
+        if (direct && wildcard && s.relation === undefined) reads.push({ ids: [s.id, WILDCARD_ID], relation: ELLIPSIS });
+        else {
+          if (direct) reads.push({ ids: [s.id], relation: s.relation ?? ELLIPSIS });
+          if (wildcard) reads.push({ ids: [WILDCARD_ID], relation: ELLIPSIS });
+        }
+        for (const read of reads) {
+          const filter = { resourceType: n.type, relation: n.name, subject: { type: s.type, relation: read.relation } };
+          for (const r of await this.query(filter, read.ids)) {
             if (r.subject.id === WILDCARD_ID || (r.subject.relation ?? undefined) === s.relation) found.push(r.resource.id);
           }
         }
@@ -157,8 +332,6 @@ class ReverseWalk {
       };
       for (const n of this.nodes.values()) this.add(n, await this.step(n, delta));
     }
-    const target = this.node(type, name);
-    return { ids: target ? [...target.set].sort() : [], needsCheck: this.needsCheck };
   }
 
   private add(n: Node, ids: Iterable<string>): void {
@@ -201,8 +374,7 @@ class ReverseWalk {
           for (const t of this.arrowTargets(n.type, e.tupleset, e.computed)) {
             const d = delta(t, e.computed);
             if (d.length === 0) continue;
-            for (const r of await this.query({ resourceType: n.type, relation: e.tupleset, subject: { type: t } }, d))
-              out.push(r.resource.id);
+            for (const r of await this.query(this.tuplesetFilter(n.type, e.tupleset, t), d)) out.push(r.resource.id);
           }
           return;
         case 'union':
@@ -220,6 +392,19 @@ class ReverseWalk {
     };
     await visit(member.expression);
     return out;
+  }
+}
+
+/** Whether an intersection or exclusion sits above the expression's relations, permissions and arrows. */
+function hasSetOperation(e: PermissionExpr): boolean {
+  switch (e.kind) {
+    case 'intersection':
+    case 'exclusion':
+      return true;
+    case 'union':
+      return e.children.some(hasSetOperation);
+    default:
+      return false;
   }
 }
 
@@ -248,6 +433,57 @@ export async function lookupCandidates(
   return new ReverseWalk(schema, reader, subject, chunkSize).run(resourceType, permission);
 }
 
+/** Candidate sets up to this size are kept in `core.candidates` freely (its LRU bounds their number). */
+const SMALL_CANDIDATES = 50_000;
+/** Larger sets share this many ids per engine; the oldest are dropped first. */
+const LARGE_CANDIDATES_BUDGET = 1_000_000;
+
+/** Per candidate cache (one per engine), the large sets it holds, oldest first. */
+const largeHeld = new WeakMap<object, { key: string; candidates: Candidates }[]>();
+
+/**
+ * Keeps `candidates` for paging through cursors (and repeating the call at the same revision).
+ * Large sets are kept too, as long as all of them fit a fixed budget of ids: recomputing a set of
+ * 100k resources for each page of 1000 would walk the graph 100 times.
+ */
+export function remember(
+  core: Pick<EngineCore, 'candidates'>,
+  key: string,
+  candidates: Candidates,
+  limits: { readonly small: number; readonly budget: number } = { small: SMALL_CANDIDATES, budget: LARGE_CANDIDATES_BUDGET },
+): void {
+  const n = candidates.ids.length;
+  if (n <= limits.small) {
+    core.candidates.set(key, candidates);
+    return;
+  }
+  if (n > limits.budget) return;
+  // Entries the LRU evicted, or clearCache dropped, no longer count.
+  const held = (largeHeld.get(core.candidates) ?? []).filter((h) => core.candidates.peek(h.key) === h.candidates);
+  let total = n;
+  for (const h of held) total += h.candidates.ids.length;
+  while (total > limits.budget && held.length > 0) {
+    const oldest = held.shift() as { key: string; candidates: Candidates };
+    core.candidates.delete(oldest.key);
+    total -= oldest.candidates.ids.length;
+  }
+  held.push({ key, candidates });
+  largeHeld.set(core.candidates, held);
+  core.candidates.set(key, candidates);
+}
+
+/** Index of the first id greater than `after` in sorted `ids`. */
+function firstAfter(ids: readonly string[], after: string): number {
+  let lo = 0;
+  let hi = ids.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if ((ids[mid] as string) > after) hi = mid;
+    else lo = mid + 1;
+  }
+  return lo;
+}
+
 export async function* lookupResources(core: EngineCore, req: LookupResourcesRequest): AsyncIterable<LookupResourcesResult> {
   const subject = normalizeSubject(req.subject);
   const hash = callHash(req.resourceType, req.permission, subject, req.context);
@@ -264,31 +500,31 @@ export async function* lookupResources(core: EngineCore, req: LookupResourcesReq
   let candidates = core.candidates.get(key);
   if (!candidates) {
     candidates = await lookupCandidates(schema, reader, req.resourceType, req.permission, subject, core.chunkSize);
-    // Bounded memory: huge candidate sets are recomputed per page rather than kept.
-    if (candidates.ids.length <= 50_000) core.candidates.set(key, candidates);
+    remember(core, key, candidates);
   }
-  let ids = candidates.ids;
-  if (cursor) ids = ids.filter((id) => id > cursor.after);
+  const ids = candidates.ids;
+  const start = cursor ? firstAfter(ids, cursor.after) : 0;
   const limit = req.limit && req.limit > 0 ? req.limit : Infinity;
   const lookedUpAt = core.token(revision, schemaHash);
+  const cursorFor = cursorEncoder(revision, hash);
   let emitted = 0;
   const make = (resourceId: string, r: ReturnType<typeof resolveOutcome>): LookupResourcesResult => ({
     resourceId,
     permissionship: r.permissionship as LookupResourcesResult['permissionship'],
     ...(r.missingContext ? { missingContext: r.missingContext } : {}),
     lookedUpAt,
-    afterResultCursor: encodeCursor({ revision, hash, after: resourceId }),
+    afterResultCursor: cursorFor(resourceId),
   });
   if (!candidates.needsCheck) {
-    for (const id of ids) {
-      if (emitted >= limit) return;
-      emitted++;
-      yield make(id, { permissionship: 'has_permission' });
+    const end = Math.min(ids.length, start + limit);
+    for (let i = start; i < end; i++) {
+      const resourceId = ids[i] as string;
+      yield { resourceId, permissionship: 'has_permission', lookedUpAt, afterResultCursor: cursorFor(resourceId) };
     }
     return;
   }
   const ctx = core.context(revision, schema, 'lookup_resources');
-  for (let i = 0; i < ids.length && emitted < limit; i += core.chunkSize) {
+  for (let i = start; i < ids.length && emitted < limit; i += core.chunkSize) {
     const batch = ids.slice(i, i + core.chunkSize);
     const r = await core.checkMany(ctx, req.resourceType, batch, req.permission, subject);
     for (const id of batch) {

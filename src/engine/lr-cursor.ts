@@ -20,6 +20,19 @@ export function encodeCursor(c: LookupCursor): string {
   return Buffer.from(JSON.stringify({ v: 1, r: c.revision, h: c.hash, a: c.after }), 'utf8').toString('base64url');
 }
 
+/**
+ * `encodeCursor` for many ids of one call, cheaper per id: the JSON before the id is padded with
+ * spaces to a whole number of 3-byte base64 groups, so its base64 is computed once and only the
+ * id's part is encoded per result. Decodes exactly as `encodeCursor`'s output does.
+ */
+export function cursorEncoder(revision: Revision, hash: string): (after: string) => string {
+  let head = `{"v":1,"r":${JSON.stringify(revision)},"h":${JSON.stringify(hash)},"a":`;
+  const bytes = Buffer.byteLength(head, 'utf8');
+  head = `{${' '.repeat((3 - (bytes % 3)) % 3)}${head.slice(1)}`;
+  const prefix = Buffer.from(head, 'utf8').toString('base64url');
+  return (after) => prefix + Buffer.from(`${JSON.stringify(after)}}`, 'utf8').toString('base64url');
+}
+
 export function decodeCursor(text: string, expectedHash: string): LookupCursor {
   let parsed: unknown;
   try {
