@@ -23,6 +23,7 @@ import { normalizeSubject, requireDefinition, requireMember, validateSubject } f
 import type { LookupResourcesRequest, LookupResourcesResult } from './types.js';
 
 const MAX_ROUNDS = 100_000;
+const EMPTY: ReadonlySet<string> = new Set();
 
 interface Node {
   readonly type: string;
@@ -178,9 +179,10 @@ class ReverseWalk {
     const exact = !this.needsCheck;
     const out = this.combine(e, leaves, exact);
     const s = this.subject;
+    const ids = [...out];
     // Check's self-match: `type:id#name` is in `type:id#name` whatever the expression says.
-    if (s.type === type && s.relation === name) out.add(s.id);
-    return { ids: [...out].sort(), needsCheck: !exact };
+    if (s.type === type && s.relation === name && !out.has(s.id)) ids.push(s.id);
+    return { ids: ids.sort(), needsCheck: !exact };
   }
 
   /** Registers the nodes the top-level operands of a set operation read. */
@@ -249,39 +251,38 @@ class ReverseWalk {
   /**
    * Set algebra over the leaf sets. Exact leaves give the exact answer; over-approximated leaves
    * give a superset of it (an exclusion keeps its base, since its subtrahend may be too large).
-   * Returns a fresh set (leaf sets are the walk's own and never modified).
+   * May return one of the leaf sets itself: never modify the result.
    */
-  private combine(e: PermissionExpr, leaves: ReadonlyMap<PermissionExpr, Set<string>>, exact: boolean): Set<string> {
+  private combine(e: PermissionExpr, leaves: ReadonlyMap<PermissionExpr, Set<string>>, exact: boolean): ReadonlySet<string> {
     switch (e.kind) {
       case 'union': {
+        const parts = e.children.map((c) => this.combine(c, leaves, exact)).filter((p) => p.size > 0);
+        if (parts.length <= 1) return parts[0] ?? EMPTY;
         const out = new Set<string>();
-        for (const c of e.children) for (const id of this.operand(c, leaves, exact)) out.add(id);
+        for (const p of parts) for (const id of p) out.add(id);
         return out;
       }
       case 'intersection': {
-        const [first, ...rest] = e.children.map((c) => this.operand(c, leaves, exact));
+        const parts = e.children.map((c) => this.combine(c, leaves, exact));
+        if (parts.some((p) => p.size === 0)) return EMPTY;
+        const [first, ...rest] = [...parts].sort((a, b) => a.size - b.size);
+        if (!first) return EMPTY;
         const out = new Set<string>();
-        if (!first) return out;
         for (const id of first) if (rest.every((r) => r.has(id))) out.add(id);
         return out;
       }
       case 'exclusion': {
-        const base = this.operand(e.base, leaves, exact);
-        if (!exact) return new Set(base);
-        const subtract = this.operand(e.subtract, leaves, exact);
+        const base = this.combine(e.base, leaves, exact);
+        if (!exact || base.size === 0) return base;
+        const subtract = this.combine(e.subtract, leaves, exact);
+        if (subtract.size === 0) return base;
         const out = new Set<string>();
         for (const id of base) if (!subtract.has(id)) out.add(id);
         return out;
       }
       default:
-        return new Set(leaves.get(e));
+        return leaves.get(e) ?? EMPTY;
     }
-  }
-
-  /** An operand's set, without copying a leaf's. */
-  private operand(e: PermissionExpr, leaves: ReadonlyMap<PermissionExpr, Set<string>>, exact: boolean): ReadonlySet<string> {
-    if (e.kind === 'union' || e.kind === 'intersection' || e.kind === 'exclusion') return this.combine(e, leaves, exact);
-    return leaves.get(e) ?? new Set();
   }
 
   /** Seeds every registered node with the subject's direct relationships and runs the walk to its fixpoint. */

@@ -30,7 +30,49 @@ export function cursorEncoder(revision: Revision, hash: string): (after: string)
   const bytes = Buffer.byteLength(head, 'utf8');
   head = `{${' '.repeat((3 - (bytes % 3)) % 3)}${head.slice(1)}`;
   const prefix = Buffer.from(head, 'utf8').toString('base64url');
-  return (after) => prefix + Buffer.from(`${JSON.stringify(after)}}`, 'utf8').toString('base64url');
+  return (after) => prefix + (plainTail(after) ?? Buffer.from(`${JSON.stringify(after)}}`, 'utf8').toString('base64url'));
+}
+
+const BASE64URL = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+const DIGITS = Uint16Array.from(BASE64URL, (c) => c.charCodeAt(0));
+let bytes = new Uint8Array(66);
+let chars = new Uint16Array(88);
+
+/**
+ * base64url of `"<id>"}` for an id of printable ASCII without `"` or `\\` (what JSON writes
+ * verbatim, and every id SpiceDB's id syntax allows); undefined for any other id.
+ */
+function plainTail(id: string): string | undefined {
+  if (id.length > 1024) return undefined;
+  const n = id.length + 3;
+  if (n + 2 > bytes.length) {
+    bytes = new Uint8Array(n * 2 + 2);
+    chars = new Uint16Array(Math.ceil(bytes.length / 3) * 4);
+  }
+  bytes[0] = 0x22;
+  for (let i = 0; i < id.length; i++) {
+    const c = id.charCodeAt(i);
+    if (c < 0x20 || c > 0x7e || c === 0x22 || c === 0x5c) return undefined;
+    bytes[i + 1] = c;
+  }
+  bytes[n - 2] = 0x22;
+  bytes[n - 1] = 0x7d;
+  bytes[n] = 0;
+  bytes[n + 1] = 0;
+  let o = 0;
+  for (let i = 0; i < n; i += 3) {
+    const a = bytes[i] as number;
+    const b = bytes[i + 1] as number;
+    const c = bytes[i + 2] as number;
+    chars[o++] = DIGITS[a >> 2] as number;
+    chars[o++] = DIGITS[((a & 3) << 4) | (b >> 4)] as number;
+    chars[o++] = DIGITS[((b & 15) << 2) | (c >> 6)] as number;
+    chars[o++] = DIGITS[c & 63] as number;
+  }
+  // Unpadded: a last group of one byte has two digits, of two bytes three.
+  const rest = n % 3;
+  if (rest !== 0) o -= 3 - rest;
+  return String.fromCharCode.apply(null, chars.subarray(0, o) as unknown as number[]);
 }
 
 export function decodeCursor(text: string, expectedHash: string): LookupCursor {

@@ -222,13 +222,34 @@ describe('candidate sets kept for paging', () => {
 
 describe('lookup resources cursors', () => {
   it('the per-call encoder decodes exactly as encodeCursor does, for any revision width and id', () => {
-    const ids = ['a', 'doc-1', 'x'.repeat(200), 'with"quote', 'back\\slash', 'ünïcødé', '日本語', 'emoji-😀', '', '*'];
+    const ids = [
+      'a',
+      'ab',
+      'abc',
+      'abcd',
+      'doc-1',
+      'x'.repeat(200),
+      'y'.repeat(1024),
+      'z'.repeat(2000),
+      '~ !',
+      '\x7f',
+      'tab\t',
+      'with"quote',
+      'back\\slash',
+      'ünïcødé',
+      '日本語',
+      'emoji-😀',
+      '',
+      '*',
+    ];
     for (const revision of [1, 12, 123, 1234, 12345, 9007199254740991]) {
       const hash = callHash('document', 'view', { type: 'user', id: `u${revision}` }, revision % 2 ? { a: 1 } : undefined);
       const encode = cursorEncoder(revision, hash);
       for (const after of ids) {
         const text = encode(after);
         expect(text).toMatch(/^[A-Za-z0-9_-]*$/);
+        // Canonical base64url: re-encoding the bytes gives the same text.
+        expect(Buffer.from(text, 'base64url').toString('base64url')).toBe(text);
         expect(decodeCursor(text, hash)).toEqual({ revision, hash, after });
         expect(decodeCursor(text, hash)).toEqual(decodeCursor(encodeCursor({ revision, hash, after }), hash));
       }
