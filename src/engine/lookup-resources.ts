@@ -5,15 +5,7 @@
  * crossed an intersection, exclusion, `.all()` or a caveat are then batch-checked, which makes
  * every result's permissionship equal to what check returns. Results stream in id order.
  */
-import {
-  ELLIPSIS,
-  MaxDepthExceededError,
-  WILDCARD_ID,
-  type Relationship,
-  type RelationshipFilter,
-  type Revision,
-  type SubjectRef,
-} from '../core/index.js';
+import { ELLIPSIS, MaxDepthExceededError, WILDCARD_ID, type RelationshipFilter, type Revision, type SubjectRef } from '../core/index.js';
 import { assertNever, type PermissionExpr, type Schema } from '../schema/index.js';
 import type { StoreReader } from '../store/index.js';
 import { resolveOutcome } from './caveat-eval.js';
@@ -42,7 +34,7 @@ export interface Candidates {
 class ReverseWalk {
   private readonly nodes = new Map<string, Node>();
   /** Rows read so far, per filter (without subject ids) and subject id. */
-  private readonly rows = new Map<string, Map<string, Relationship[]>>();
+  private readonly rows = new Map<string, Map<string, string[]>>();
   needsCheck = false;
 
   constructor(
@@ -127,11 +119,13 @@ class ReverseWalk {
   }
 
   /**
-   * Relationships matching `filter` whose subject is one of `subjectIds`. Each (filter, subject)
-   * is read once per walk: arrows reached from several nodes (`parent->edit` under `edit` and
-   * `parent->view` under `view`) read the same rows, the second time from memory.
+   * The resource ids of the relationships matching `filter` whose subject is one of `subjectIds`
+   * (with repeats when several subjects reach one resource). Each (filter, subject) is read once
+   * per walk: arrows reached from several nodes (`parent->edit` under `edit` and `parent->view`
+   * under `view`) read the same rows, the second time from memory. Only ids are kept, so a wide
+   * read's relationship objects die young. The result may be the memo's own array: never modify it.
    */
-  private async query(filter: RelationshipFilter, subjectIds: readonly string[]): Promise<Relationship[]> {
+  private async resources(filter: RelationshipFilter, subjectIds: readonly string[]): Promise<string[]> {
     const subject = filter.subject as { type: string; relation?: string };
     const key = `${filter.resourceType}\u0000${filter.relation}\u0000${subject.type}\u0000${subject.relation ?? '\u0001'}`;
     let memo = this.rows.get(key);
@@ -144,11 +138,12 @@ class ReverseWalk {
       for (const r of rels) {
         if (r.caveat) this.needsCheck = true;
         const list = memo.get(r.subject.id);
-        if (list) list.push(r);
-        else memo.set(r.subject.id, [r]);
+        if (list) list.push(r.resource.id);
+        else memo.set(r.subject.id, [r.resource.id]);
       }
     }
-    const out: Relationship[] = [];
+    if (subjectIds.length === 1) return memo.get(subjectIds[0] as string) ?? [];
+    const out: string[] = [];
     for (const id of subjectIds) for (const r of memo.get(id) ?? []) out.push(r);
     return out;
   }
@@ -230,7 +225,7 @@ class ReverseWalk {
         for (const t of this.arrowTargets(type, e.tupleset, e.computed)) {
           const ids = this.node(t, e.computed)?.set;
           if (!ids || ids.size === 0) continue;
-          for (const r of await this.query(this.tuplesetFilter(type, e.tupleset, t), [...ids])) found.add(r.resource.id);
+          for (const id of await this.resources(this.tuplesetFilter(type, e.tupleset, t), [...ids])) found.add(id);
         }
         out.set(e, found);
         return;
@@ -312,9 +307,8 @@ class ReverseWalk {
         }
         for (const read of reads) {
           const filter = { resourceType: n.type, relation: n.name, subject: { type: s.type, relation: read.relation } };
-          for (const r of await this.query(filter, read.ids)) {
-            if (r.subject.id === WILDCARD_ID || (r.subject.relation ?? undefined) === s.relation) found.push(r.resource.id);
-          }
+          // Every row read is the subject itself (its relation named) or the wildcard.
+          for (const id of await this.resources(filter, read.ids)) found.push(id);
         }
       } else if (member?.kind === 'permission' && n.type === s.type && s.relation === undefined && usesSelf(member.expression)) {
         found.push(s.id);
@@ -357,8 +351,8 @@ class ReverseWalk {
         seen.add(`${at.type}#${rel}`);
         const d = delta(at.type, rel);
         if (d.length === 0) continue;
-        for (const r of await this.query({ resourceType: n.type, relation: n.name, subject: { type: at.type, relation: rel } }, d))
-          out.push(r.resource.id);
+        for (const id of await this.resources({ resourceType: n.type, relation: n.name, subject: { type: at.type, relation: rel } }, d))
+          out.push(id);
       }
       return out;
     }
@@ -375,7 +369,7 @@ class ReverseWalk {
           for (const t of this.arrowTargets(n.type, e.tupleset, e.computed)) {
             const d = delta(t, e.computed);
             if (d.length === 0) continue;
-            for (const r of await this.query(this.tuplesetFilter(n.type, e.tupleset, t), d)) out.push(r.resource.id);
+            for (const id of await this.resources(this.tuplesetFilter(n.type, e.tupleset, t), d)) out.push(id);
           }
           return;
         case 'union':
