@@ -351,6 +351,25 @@ export class DatastoreUnavailableError extends TrellisError {
 }
 
 /** A malformed request field (the hand-written equivalent of SpiceDB's protovalidate rules). */
+// ---- relationship counters ---------------------------------------------------------------
+
+export class CounterAlreadyRegisteredError extends TrellisError {
+  readonly kind = 'counter_already_registered';
+  constructor(
+    readonly counter: string,
+    readonly filter: RelationshipFilter,
+  ) {
+    super(`counter with name \`${counter}\` already registered`);
+  }
+}
+
+export class CounterNotRegisteredError extends TrellisError {
+  readonly kind = 'counter_not_registered';
+  constructor(readonly counter: string) {
+    super(`counter with name \`${counter}\` not found`);
+  }
+}
+
 export class InvalidArgumentError extends TrellisError {
   readonly kind = 'invalid_argument';
   constructor(

@@ -51,6 +51,8 @@ export interface StoreReader {
   queryBatch(filters: readonly RelationshipFilter[]): Promise<Relationship[][]>;
   /** Count of matching live relationships (used by delete limits and counters). */
   count(filter: RelationshipFilter): Promise<number>;
+  /** The filter of the relationship counter registered under `name` at this revision, if any. */
+  counterFilter(name: string): Promise<RelationshipFilter | undefined>;
   /** The schema as of this revision, or undefined when none has been written. */
   readSchema(): Promise<StoredSchema | undefined>;
 }
@@ -88,6 +90,10 @@ export interface StoreWriter extends StoreReader {
   /** Bulk insert with CREATE semantics (any existing relationship fails the transaction). */
   bulkCreate(relationships: readonly Relationship[]): Promise<number>;
   writeSchema(text: string): Promise<void>;
+  /** Registers a named relationship counter (CounterAlreadyRegisteredError if the name is live). */
+  registerCounter(name: string, filter: RelationshipFilter): Promise<void>;
+  /** Unregisters a counter (CounterNotRegisteredError if there is none of that name). */
+  unregisterCounter(name: string): Promise<void>;
 }
 
 export type ChangeOperation = 'touch' | 'delete';

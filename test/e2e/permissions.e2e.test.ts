@@ -355,8 +355,93 @@ describe('ExperimentalService (deprecated aliases)', () => {
     expect(pages.flatMap((p) => p.relationships).length).toBeGreaterThan(0);
   });
 
-  it('answers UNIMPLEMENTED for relationship counters', async () => {
-    const e = await rejection(c.experimentalCountRelationships(v1.ExperimentalCountRelationshipsRequest.create({ name: 'x' })));
-    expect(e).toMatchObject({ code: status.UNIMPLEMENTED, message: 'relationship counters are not supported by Trellis' });
+  it('registers, counts and unregisters relationship counters', async () => {
+    const filter = v1.RelationshipFilter.create({ resourceType: 'document', optionalRelation: 'viewer' });
+    const name = 'document_viewers';
+    await c.experimentalRegisterRelationshipCounter(
+      v1.ExperimentalRegisterRelationshipCounterRequest.create({ name, relationshipFilter: filter }),
+    );
+    const count = async () => {
+      const r = await c.experimentalCountRelationships(v1.ExperimentalCountRelationshipsRequest.create({ name }));
+      if (r.counterResult.oneofKind !== 'readCounterValue') throw new Error(`unexpected ${r.counterResult.oneofKind}`);
+      expect(r.counterResult.readCounterValue.readAt?.token).toMatch(/./);
+      return Number(r.counterResult.readCounterValue.relationshipCount);
+    };
+    const listed = await c.readRelationships(v1.ReadRelationshipsRequest.create({ relationshipFilter: filter, consistency: FULL() }));
+    const base = await count();
+    expect(base).toBe(listed.length);
+    expect(base).toBeGreaterThan(0);
+    // A count reads the head revision: a new viewer counts at once.
+    await c.writeRelationships(v1.WriteRelationshipsRequest.create({ updates: [update('touch', rel('document:z#viewer@user:zoe'))] }));
+    expect(await count()).toBe(base + 1);
+    await c.writeRelationships(v1.WriteRelationshipsRequest.create({ updates: [update('delete', rel('document:z#viewer@user:zoe'))] }));
+    expect(await count()).toBe(base);
+
+    expect(
+      await rejection(
+        c.experimentalRegisterRelationshipCounter(
+          v1.ExperimentalRegisterRelationshipCounterRequest.create({
+            name,
+            relationshipFilter: v1.RelationshipFilter.create({ resourceType: 'group' }),
+          }),
+        ),
+      ),
+    ).toEqual({
+      code: status.FAILED_PRECONDITION,
+      message: 'counter with name `document_viewers` already registered',
+      reason: 'ERROR_REASON_COUNTER_ALREADY_REGISTERED',
+      domain: 'authzed.com',
+      metadata: {
+        counter_name: name,
+        new_filter_resource_type: 'group',
+        new_filter_resource_id: '',
+        new_filter_resource_id_prefix: '',
+        new_filter_relation: '',
+        new_filter_subject_type: '',
+        new_filter_subject_id: '',
+        new_filter_subject_relation: '',
+      },
+    });
+    await c.experimentalUnregisterRelationshipCounter(v1.ExperimentalUnregisterRelationshipCounterRequest.create({ name }));
+    const gone = await rejection(c.experimentalCountRelationships(v1.ExperimentalCountRelationshipsRequest.create({ name })));
+    expect(gone).toEqual({
+      code: status.FAILED_PRECONDITION,
+      message: 'counter with name `document_viewers` not found',
+      reason: 'ERROR_REASON_COUNTER_NOT_REGISTERED',
+      domain: 'authzed.com',
+      metadata: { counter_name: name },
+    });
+    expect(
+      (await rejection(c.experimentalUnregisterRelationshipCounter(v1.ExperimentalUnregisterRelationshipCounterRequest.create({ name }))))
+        .reason,
+    ).toBe('ERROR_REASON_COUNTER_NOT_REGISTERED');
+  });
+
+  it('refuses bad counter names and filters', async () => {
+    const bad = await rejection(
+      c.experimentalRegisterRelationshipCounter(
+        v1.ExperimentalRegisterRelationshipCounterRequest.create({
+          name: 'Bad-Name',
+          relationshipFilter: v1.RelationshipFilter.create({ resourceType: 'document' }),
+        }),
+      ),
+    );
+    expect(bad).toMatchObject({
+      code: status.INVALID_ARGUMENT,
+      message: 'invalid name: value does not match regex pattern `^[a-z][a-z0-9_]{1,62}[a-z0-9]$`',
+    });
+    const missing = await rejection(
+      c.experimentalRegisterRelationshipCounter(v1.ExperimentalRegisterRelationshipCounterRequest.create({ name: 'ok_name' })),
+    );
+    expect(missing).toMatchObject({ code: status.INVALID_ARGUMENT, message: 'invalid relationship_filter: value is required' });
+    const unknown = await rejection(
+      c.experimentalRegisterRelationshipCounter(
+        v1.ExperimentalRegisterRelationshipCounterRequest.create({
+          name: 'ok_name',
+          relationshipFilter: v1.RelationshipFilter.create({ resourceType: 'folder' }),
+        }),
+      ),
+    );
+    expect(unknown).toMatchObject({ code: status.FAILED_PRECONDITION, reason: 'ERROR_REASON_UNKNOWN_DEFINITION' });
   });
 });

@@ -9,6 +9,8 @@
 import { createHash } from 'node:crypto';
 import { afterEach, describe, expect, test } from 'vitest';
 import {
+  CounterAlreadyRegisteredError,
+  CounterNotRegisteredError,
   EmptyPreconditionError,
   InvalidRevisionError,
   PreconditionFailedError,
@@ -37,6 +39,7 @@ export const CATEGORIES = [
   'gc',
   'bulk-create',
   'concurrency',
+  'counters',
   'errors',
 ] as const;
 export type Category = (typeof CATEGORIES)[number];
@@ -884,6 +887,44 @@ export function runStoreConformance(name: string, factory: StoreFactory, options
           ),
         );
         expect(await readAll(s)).toEqual(['counter:c#value@number:15']);
+      });
+    });
+
+    category('counters', () => {
+      test('a counter is registered and unregistered by write transactions and read at a revision', async () => {
+        const s = await fresh();
+        const filter: RelationshipFilter = { resourceType: 'document', relation: 'viewer', subject: { type: 'user' } };
+        const { revision: r1 } = await s.write((tx) => tx.registerCounter('viewers', filter));
+        expect(await s.reader(r1).counterFilter('viewers')).toEqual(filter);
+        expect(await s.reader(r1 - 1).counterFilter('viewers')).toBeUndefined();
+        expect(await s.reader(r1).counterFilter('other')).toBeUndefined();
+        await expectError(
+          s.write((tx) => tx.registerCounter('viewers', { resourceType: 'folder' })),
+          CounterAlreadyRegisteredError,
+          'counter with name `viewers` already registered',
+        );
+        const { revision: r2 } = await s.write((tx) => tx.unregisterCounter('viewers'));
+        expect(await s.reader(r2).counterFilter('viewers')).toBeUndefined();
+        expect(await s.reader(r1).counterFilter('viewers')).toEqual(filter);
+        await expectError(
+          s.write((tx) => tx.unregisterCounter('viewers')),
+          CounterNotRegisteredError,
+          'counter with name `viewers` not found',
+        );
+        // The name is free again, with a new filter.
+        const { revision: r3 } = await s.write((tx) => tx.registerCounter('viewers', { resourceType: 'folder', resourceIds: ['a'] }));
+        expect(await s.reader(r3).counterFilter('viewers')).toEqual({ resourceType: 'folder', resourceIds: ['a'] });
+      });
+
+      test('a failed registration leaves nothing behind', async () => {
+        const s = await fresh();
+        await expect(
+          s.write(async (tx) => {
+            await tx.registerCounter('c', { resourceType: 'document' });
+            throw new Error('abort');
+          }),
+        ).rejects.toThrow('abort');
+        expect(await s.reader(await s.headRevision()).counterFilter('c')).toBeUndefined();
       });
     });
 

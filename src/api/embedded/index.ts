@@ -25,4 +25,5 @@ export type {
   WriteResult,
 } from './write-path.js';
 export type { WatchEvent, WatchOptions, WatchUpdate } from './watch.js';
+export type { CounterValue, CounterWriteResult } from './counters.js';
 export { matchesFilter } from './filter-match.js';

@@ -35,6 +35,7 @@ import type { Schema } from '../../schema/index.js';
 import { openStore } from '../../store/index.js';
 import type { Store, StoreReader } from '../../store/index.js';
 import type { FacadeContext } from './context.js';
+import { countRelationships, registerCounter, unregisterCounter, type CounterValue, type CounterWriteResult } from './counters.js';
 import { toObjectRef, toRelationship, toSubjectRef } from './inputs.js';
 import type { ObjectInput, RelationshipInput, SubjectInput } from './inputs.js';
 import { jsonBytes, resolveLimits } from './limits.js';
@@ -268,6 +269,25 @@ export class Trellis {
 
   importRelationships(source: ImportSource): Promise<ImportResult> {
     return importRelationships(this.ctx, source);
+  }
+
+  /**
+   * Registers a relationship counter: `name` (lowercase, like a relation name) counts the
+   * relationships matching `filter` (validated like a read filter). CounterAlreadyRegisteredError
+   * when the name is taken.
+   */
+  registerCounter(name: string, filter: RelationshipFilter): Promise<CounterWriteResult> {
+    return registerCounter(this.ctx, name, filter);
+  }
+
+  /** Unregisters a counter (CounterNotRegisteredError when there is none of that name). */
+  unregisterCounter(name: string): Promise<CounterWriteResult> {
+    return unregisterCounter(this.ctx, name);
+  }
+
+  /** The number of live relationships matching a registered counter's filter, at the head revision. */
+  countRelationships(name: string): Promise<CounterValue> {
+    return countRelationships(this.ctx, name);
   }
 
   exportRelationships(options?: ExportOptions): AsyncIterable<ExportPage> {

@@ -33,6 +33,8 @@ import {
   TooManyRelationshipsForDeleteError,
   TooManyUpdatesError,
   UnimplementedError,
+  CounterAlreadyRegisteredError,
+  CounterNotRegisteredError,
   WildcardNotAllowedError,
 } from '../../core/index.js';
 import { ErrorInfoSchema } from '../../gen/google/rpc/error_details_pb.js';
@@ -197,6 +199,28 @@ describe('toGrpcStatus', () => {
       undefined,
     ],
     ['unimplemented', new UnimplementedError('concrete limit is not yet supported'), Code.UNIMPLEMENTED, undefined, undefined],
+    [
+      'counter registered',
+      new CounterAlreadyRegisteredError('c', {
+        resourceType: 'doc',
+        resourceIds: ['1'],
+        relation: 'viewer',
+        subject: { type: 'user', ids: ['a'], relation: 'm' },
+      }),
+      Code.FAILED_PRECONDITION,
+      R('COUNTER_ALREADY_REGISTERED'),
+      {
+        counter_name: 'c',
+        new_filter_resource_type: 'doc',
+        new_filter_resource_id: '1',
+        new_filter_resource_id_prefix: '',
+        new_filter_relation: 'viewer',
+        new_filter_subject_type: 'user',
+        new_filter_subject_id: 'a',
+        new_filter_subject_relation: 'm',
+      },
+    ],
+    ['counter missing', new CounterNotRegisteredError('c'), Code.FAILED_PRECONDITION, R('COUNTER_NOT_REGISTERED'), { counter_name: 'c' }],
   ];
 
   it.each(cases)('%s', (_name, err, code, reason, metadata) => {

@@ -2,14 +2,16 @@
  * ExperimentalService: the deprecated aliases of stable RPCs. Their Exp and Bulk messages are
  * wire-identical copies of the stable ones, so each alias re-reads its request as the stable
  * message, runs the stable handler, and re-reads the answer as the experimental message.
- * Relationship counters are not built and answer UNIMPLEMENTED.
+ * Relationship counters are registered in the datastore and counted on request, at the head
+ * revision, so a count is never "still calculating".
  */
 import { create, fromBinary, toBinary, type DescMessage, type MessageInitShape, type MessageShape } from '@bufbuild/protobuf';
-import { UnimplementedError } from '../../core/index.js';
 import { ExperimentalService } from '../../gen/authzed/api/v1/experimental_service_pb.js';
 import { PermissionsService } from '../../gen/authzed/api/v1/permission_service_pb.js';
 import { SchemaService } from '../../gen/authzed/api/v1/schema_service_pb.js';
-import { permissionsService } from './permissions-service.js';
+import { filterFromProto, zed } from './convert.js';
+import { noSchemaAsUnknown, permissionsService } from './permissions-service.js';
+import { requireMessage } from './validate.js';
 import { schemaService } from './schema-service.js';
 import type { CallContext, ServiceImpl } from './service.js';
 
@@ -40,10 +42,6 @@ function unaryAlias<SI extends DescMessage, SO extends DescMessage, EI extends D
   return async (req, ctx) => recastInit(stable.output, exp.output, await run(recast(exp.input, stable.input, req), ctx));
 }
 
-const counters = async (): Promise<never> => {
-  throw new UnimplementedError('relationship counters are not supported by Trellis');
-};
-
 export const experimentalService: ServiceImpl<Methods> = {
   async bulkImportRelationships(requests, ctx) {
     async function* stable(): AsyncIterable<MessageShape<typeof P.importBulkRelationships.input>> {
@@ -69,7 +67,17 @@ export const experimentalService: ServiceImpl<Methods> = {
     schemaService.dependentRelations(req, ctx),
   ),
   experimentalDiffSchema: unaryAlias(S.diffSchema, E.experimentalDiffSchema, (req, ctx) => schemaService.diffSchema(req, ctx)),
-  experimentalRegisterRelationshipCounter: counters,
-  experimentalCountRelationships: counters,
-  experimentalUnregisterRelationshipCounter: counters,
+  async experimentalRegisterRelationshipCounter(req, ctx) {
+    const filter = filterFromProto(requireMessage(req.relationshipFilter, 'relationship_filter'), 'relationship_filter');
+    await noSchemaAsUnknown(filter.resourceType, () => ctx.trellis.registerCounter(req.name, filter));
+    return {};
+  },
+  async experimentalCountRelationships(req, ctx) {
+    const r = await ctx.trellis.countRelationships(req.name);
+    return { counterResult: { case: 'readCounterValue', value: { relationshipCount: BigInt(r.count), readAt: zed(r.readAt) } } };
+  },
+  async experimentalUnregisterRelationshipCounter(req, ctx) {
+    await ctx.trellis.unregisterCounter(req.name);
+    return {};
+  },
 };

@@ -56,7 +56,7 @@ export async function debugInformation(trellis: TrellisPort, trace: CheckTrace):
  * Before any schema is written every definition is unknown: SpiceDB answers permission and
  * relationship calls with UNKNOWN_DEFINITION (FAILED_PRECONDITION), keeping NOT_FOUND for ReadSchema.
  */
-async function noSchemaAsUnknown<T>(definition: string | undefined, run: () => Promise<T>): Promise<T> {
+export async function noSchemaAsUnknown<T>(definition: string | undefined, run: () => Promise<T>): Promise<T> {
   try {
     return await run();
   } catch (e) {

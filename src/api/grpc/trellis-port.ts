@@ -88,6 +88,9 @@ export interface TrellisPort {
   read(filter: RelationshipFilter, options?: ReadOptions): AsyncIterable<ReadItem>;
   importRelationships(source: AsyncIterable<readonly Relationship[]>): Promise<{ readonly loaded: number }>;
   exportRelationships(options?: ExportOptions): AsyncIterable<ExportPage>;
+  registerCounter(name: string, filter: RelationshipFilter): Promise<{ readonly writtenAt: string }>;
+  unregisterCounter(name: string): Promise<{ readonly writtenAt: string }>;
+  countRelationships(name: string): Promise<{ readonly count: number; readonly readAt: string }>;
   check(request: CheckRequest): Promise<CheckResult>;
   checkBulk(request: BulkCheckRequest): Promise<BulkCheckResult>;
   expand(request: ExpandRequest): Promise<ExpandResult>;

@@ -41,6 +41,16 @@ const MIGRATIONS: readonly ((id: string) => string)[] = [
     CREATE INDEX relationships_by_deleted ON relationships (deleted_rev) WHERE deleted_rev IS NOT NULL;
     CREATE INDEX relationships_by_expiry ON relationships (expires_at) WHERE expires_at IS NOT NULL;
   `,
+  // Relationship counters: named filters, versioned like relationships.
+  () => `
+    CREATE TABLE counters (
+      name text NOT NULL,
+      filter text NOT NULL,
+      created_rev bigint NOT NULL,
+      deleted_rev bigint,
+      PRIMARY KEY (name, created_rev)
+    );
+  `,
 ];
 
 export const MIGRATION_COUNT = MIGRATIONS.length;

@@ -5,6 +5,8 @@
  */
 import { createHash } from 'node:crypto';
 import {
+  CounterAlreadyRegisteredError,
+  CounterNotRegisteredError,
   RelationshipAlreadyExistsError,
   formatRelationshipKey,
   relationshipKey,
@@ -17,8 +19,11 @@ import { REL_COLUMNS, buildBatchSelect, buildCount, buildSelect, filterCondition
 import { keyValues, relationshipValues, rowToRelationship, type RelationshipRow } from '../row-codec.js';
 import type { DeleteOptions, DeleteResult, QueryOptions, StoreReader, StoreWriter, StoredSchema } from '../store.js';
 import { applyUpdates, checkPreconditions, deleteWithLimit, type LiveVersion, type WriteOps } from '../write-plan.js';
+import { counterSql, decodeCounterFilter, encodeCounterFilter } from '../counters.js';
 import type { PgQueryable } from './driver.js';
 import { pgDialect, pgExec, pgQuery } from './pg-connection.js';
+
+const COUNTERS = counterSql((n) => `$${n}`);
 
 /** Rows per INSERT ... SELECT FROM unnest(...) statement. */
 const INSERT_BATCH = 5000;
@@ -67,6 +72,11 @@ export class PgReader implements StoreReader {
     const rows = await pgQuery<RelationshipRow & { part: number }>(this.db, q.sql, q.values);
     for (const row of rows) out[row.part]!.push(rowToRelationship(row));
     return out;
+  }
+
+  async counterFilter(name: string): Promise<RelationshipFilter | undefined> {
+    const [row] = await pgQuery<{ filter: string }>(this.db, COUNTERS.select, [name, this.revision, this.revision]);
+    return row ? decodeCounterFilter(row.filter) : undefined;
   }
 
   async count(filter: RelationshipFilter): Promise<number> {
@@ -158,6 +168,18 @@ export class PgWriter extends PgReader implements StoreWriter, WriteOps {
       this.bulkInserted += chunk.length;
     }
     return relationships.length;
+  }
+
+  async registerCounter(name: string, filter: RelationshipFilter): Promise<void> {
+    const [live] = await pgQuery<{ filter: string }>(this.db, COUNTERS.live, [name]);
+    if (live) throw new CounterAlreadyRegisteredError(name, filter);
+    await pgExec(this.db, COUNTERS.insert, [name, encodeCounterFilter(filter), this.revision]);
+  }
+
+  async unregisterCounter(name: string): Promise<void> {
+    const [live] = await pgQuery<{ filter: string }>(this.db, COUNTERS.live, [name]);
+    if (!live) throw new CounterNotRegisteredError(name);
+    await pgExec(this.db, COUNTERS.end, [this.revision, name]);
   }
 
   async writeSchema(text: string): Promise<void> {

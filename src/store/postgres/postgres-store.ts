@@ -26,6 +26,7 @@ import {
   startBackgroundGc,
   type BackgroundJob,
 } from '../background-gc.js';
+import { counterSql } from '../counters.js';
 import { assembleChangeSets, changesRetained, type VersionEvent } from '../change-feed.js';
 import { OptimizedRevisionCache } from '../optimized-revision-cache.js';
 import { KEY_COLUMNS, REL_COLUMNS } from '../sql-filter.js';
@@ -57,6 +58,8 @@ interface Clocks {
   at_window: number | null;
   quantized: number | null;
 }
+
+const COUNTERS = counterSql((n) => `$${n}`);
 
 export class PostgresStore implements Store {
   readonly kind = 'postgres' as const;
@@ -260,6 +263,7 @@ export class PostgresStore implements Store {
       [horizon],
     );
     await this.deleteInBatches('DELETE FROM schemas WHERE revision < (SELECT max(revision) FROM schemas WHERE revision <= $1)', [horizon]);
+    await this.deleteInBatches(COUNTERS.collect, [horizon]);
     return { relationshipsRemoved, transactionsRemoved, expiredRemoved };
   }
 

@@ -41,6 +41,16 @@ const MIGRATIONS: readonly string[] = [
   CREATE INDEX relationships_by_deleted ON relationships (deleted_rev) WHERE deleted_rev IS NOT NULL;
   CREATE INDEX relationships_by_expiry ON relationships (expires_at) WHERE expires_at IS NOT NULL;
   `,
+  // Relationship counters: named filters, versioned like relationships.
+  `
+  CREATE TABLE counters (
+    name TEXT NOT NULL,
+    filter TEXT NOT NULL,
+    created_rev INTEGER NOT NULL,
+    deleted_rev INTEGER,
+    PRIMARY KEY (name, created_rev)
+  ) WITHOUT ROWID;
+  `,
 ];
 
 /** Applies pending migrations; the caller holds the write lock (BEGIN IMMEDIATE). */

@@ -5,6 +5,8 @@
  */
 import { createHash } from 'node:crypto';
 import {
+  CounterAlreadyRegisteredError,
+  CounterNotRegisteredError,
   RelationshipAlreadyExistsError,
   formatRelationshipKey,
   relationshipKey,
@@ -24,15 +26,17 @@ import {
 } from '../row-codec.js';
 import type { DeleteOptions, DeleteResult, QueryOptions, StoreReader, StoreWriter, StoredSchema } from '../store.js';
 import { applyUpdates, checkPreconditions, deleteWithLimit, type LiveVersion, type WriteOps } from '../write-plan.js';
+import { counterSql, decodeCounterFilter, encodeCounterFilter } from '../counters.js';
 import type { SqliteConnection } from './sqlite-connection.js';
 import { selectShape } from './select-shape.js';
 
 /** A batch row: the relationship's columns, then the index of the filter it answers. */
 type BatchRow = readonly [...RawRelationshipRow, number];
 
+const COUNTERS = counterSql(() => '?');
 const KEY_MATCH = KEY_COLUMNS.map((c) => `${c} = ?`).join(' AND ');
 const INSERT_BATCH = 500;
-/** Relationships sorted and checked together by bulkCreate. */
+/** Relationships checked against earlier ones and inserted together by bulkCreate. */
 const BULK_CHUNK = 20_000;
 const MAX_IMPORTED_KEYS = 2_000_000;
 /** Smallest bulkCreate into an empty table worth dropping and rebuilding the secondary indexes for. */
@@ -100,6 +104,11 @@ export class SqliteReader implements StoreReader {
     );
     if (!q) return [];
     return this.conn.allRaw<RawRelationshipRow>(q.sql, q.values);
+  }
+
+  async counterFilter(name: string): Promise<RelationshipFilter | undefined> {
+    const row = this.conn.get<{ filter: string }>(COUNTERS.select, [name, this.revision, this.revision]);
+    return row ? decodeCounterFilter(row.filter) : undefined;
   }
 
   async count(filter: RelationshipFilter): Promise<number> {
@@ -225,6 +234,16 @@ export class SqliteWriter extends SqliteReader implements StoreWriter, WriteOps 
   private leaveBulkMode(): void {
     this.onlyBulk = false;
     this.importedKeys = undefined;
+  }
+
+  async registerCounter(name: string, filter: RelationshipFilter): Promise<void> {
+    if (this.conn.get(COUNTERS.live, [name]) !== undefined) throw new CounterAlreadyRegisteredError(name, filter);
+    this.conn.run(COUNTERS.insert, [name, encodeCounterFilter(filter), this.revision]);
+  }
+
+  async unregisterCounter(name: string): Promise<void> {
+    if (this.conn.get(COUNTERS.live, [name]) === undefined) throw new CounterNotRegisteredError(name);
+    this.conn.run(COUNTERS.end, [this.revision, name]);
   }
 
   async writeSchema(text: string): Promise<void> {

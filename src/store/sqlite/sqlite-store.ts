@@ -20,6 +20,7 @@ import {
   startBackgroundGc,
   type BackgroundJob,
 } from '../background-gc.js';
+import { counterSql } from '../counters.js';
 import { assembleChangeSets, changesRetained, type VersionEvent } from '../change-feed.js';
 import { OptimizedRevisionCache } from '../optimized-revision-cache.js';
 import { KEY_COLUMNS, REL_COLUMNS } from '../sql-filter.js';
@@ -43,6 +44,8 @@ export interface SqliteStoreOptions extends StoreOptions {
   /** Clock in epoch ms for expiration, commit times and GC (tests inject a fake one). */
   readonly clock?: () => number;
 }
+
+const COUNTERS = counterSql(() => '?');
 
 export class SqliteStore implements Store {
   readonly kind = 'sqlite' as const;
@@ -230,6 +233,7 @@ export class SqliteStore implements Store {
       [horizon],
     );
     await this.deleteInBatches('DELETE FROM schemas WHERE revision < (SELECT max(revision) FROM schemas WHERE revision <= ?)', [horizon]);
+    await this.deleteInBatches(COUNTERS.collect, [horizon]);
     return { relationshipsRemoved, transactionsRemoved, expiredRemoved };
   }
 
