@@ -5,7 +5,7 @@
  * crossed an intersection, exclusion, `.all()` or a caveat are then batch-checked, which makes
  * every result's permissionship equal to what check returns. Results stream in id order.
  */
-import { ELLIPSIS, MaxDepthExceededError, WILDCARD_ID, type RelationshipFilter, type Revision, type SubjectRef } from '../core/index.js';
+import { ELLIPSIS, MaxDepthExceededError, WILDCARD_ID, type Revision, type SubjectRef } from '../core/index.js';
 import { assertNever, type PermissionExpr, type Schema } from '../schema/index.js';
 import type { StoreReader } from '../store/index.js';
 import { resolveOutcome } from './caveat-eval.js';
@@ -16,6 +16,13 @@ import type { LookupResourcesRequest, LookupResourcesResult } from './types.js';
 
 const MAX_ROUNDS = 100_000;
 const EMPTY: ReadonlySet<string> = new Set();
+
+/** A reverse read without its subject ids: one relation's rows naming subjects of one type. */
+interface ReverseRead {
+  readonly resourceType: string;
+  readonly relation: string;
+  readonly subject: { readonly type: string; readonly relation?: string };
+}
 
 interface Node {
   readonly type: string;
@@ -97,7 +104,7 @@ class ReverseWalk {
    * when it allows one (`parent: folder` allows `...`) the read names it and the store reads only
    * those subjects' rows of this relation instead of every row naming them.
    */
-  private tuplesetFilter(type: string, tupleset: string, t: string): RelationshipFilter {
+  private tuplesetFilter(type: string, tupleset: string, t: string): ReverseRead {
     const rel = this.schema.definitions.get(type)?.members.get(tupleset);
     const relations = new Set<string>();
     if (rel?.kind === 'relation')
@@ -122,11 +129,12 @@ class ReverseWalk {
    * The resource ids of the relationships matching `filter` whose subject is one of `subjectIds`
    * (with repeats when several subjects reach one resource). Each (filter, subject) is read once
    * per walk: arrows reached from several nodes (`parent->edit` under `edit` and `parent->view`
-   * under `view`) read the same rows, the second time from memory. Only ids are kept, so a wide
-   * read's relationship objects die young. The result may be the memo's own array: never modify it.
+   * under `view`) read the same rows, the second time from memory. Only ids are read (`reverseIds`), which
+   * the store answers from its subject index alone. The result may be the memo's own array (or
+   * the store's): never modify it.
    */
-  private async resources(filter: RelationshipFilter, subjectIds: readonly string[]): Promise<string[]> {
-    const subject = filter.subject as { type: string; relation?: string };
+  private async resources(filter: ReverseRead, subjectIds: readonly string[]): Promise<string[]> {
+    const subject = filter.subject;
     const key = `${filter.resourceType}\u0000${filter.relation}\u0000${subject.type}\u0000${subject.relation ?? '\u0001'}`;
     let memo = this.rows.get(key);
     if (!memo) this.rows.set(key, (memo = new Map()));
@@ -134,13 +142,14 @@ class ReverseWalk {
     for (let i = 0; i < missing.length; i += this.chunkSize) {
       const ids = missing.slice(i, i + this.chunkSize);
       for (const id of ids) memo.set(id, []);
-      const rels = await this.reader.query({ ...filter, subject: { ...subject, ids } });
-      for (const r of rels) {
-        if (r.caveat) this.needsCheck = true;
-        const list = memo.get(r.subject.id);
-        if (list) list.push(r.resource.id);
-        else memo.set(r.subject.id, [r.resource.id]);
-      }
+      // Ids only (the store answers from its subject index); a caveated row means check decides.
+      const read = await this.reader.reverseIds({
+        resourceType: filter.resourceType,
+        relation: filter.relation,
+        subject: { ...subject, ids },
+      });
+      if (read.caveated.length > 0) this.needsCheck = true;
+      for (const [id, list] of read.bySubject) memo.set(id, list);
     }
     if (subjectIds.length === 1) return memo.get(subjectIds[0] as string) ?? [];
     const out: string[] = [];

@@ -36,6 +36,25 @@ export interface QueryOptions {
   readonly order?: QueryOrder;
 }
 
+/** What `StoreReader.reverseIds` reads: one relation's rows naming some subjects. */
+export interface ReverseIdsFilter {
+  readonly resourceType: string;
+  readonly relation: string;
+  readonly subject: {
+    readonly type: string;
+    readonly ids: readonly string[];
+    /** The subject relation (ELLIPSIS for plain subjects); absent = any. */
+    readonly relation?: string;
+  };
+}
+
+export interface ReverseIds {
+  /** Per subject id that has matching rows: the resource ids of those rows, ascending. */
+  readonly bySubject: Map<string, string[]>;
+  /** The matching relationships that carry a caveat, in full (their ids are in `bySubject` too). */
+  readonly caveated: Relationship[];
+}
+
 export interface StoreReader {
   readonly revision: Revision;
   /**
@@ -49,6 +68,17 @@ export interface StoreReader {
    * object needs this way.
    */
   queryBatch(filters: readonly RelationshipFilter[]): Promise<Relationship[][]>;
+  /**
+   * The reverse-lookup read: the live relationships of `filter.resourceType#filter.relation`
+   * whose subject is of `filter.subject.type`, has one of `filter.subject.ids` and (when given)
+   * the relation `filter.subject.relation` (ELLIPSIS for none), reduced to their ids. The
+   * resource ids are grouped by subject id, ascending within each subject (with repeats when
+   * several subject relations match). Only ids are read, which the subject index answers by
+   * itself: wide reads (a folder with 100k documents) never touch the rows. Relationships
+   * with a caveat are also returned in full in `caveated`, since their ids alone do not say
+   * whether they apply.
+   */
+  reverseIds(filter: ReverseIdsFilter): Promise<ReverseIds>;
   /** Count of matching live relationships (used by delete limits and counters). */
   count(filter: RelationshipFilter): Promise<number>;
   /** The filter of the relationship counter registered under `name` at this revision, if any. */

@@ -15,9 +15,18 @@ import {
   type RelationshipFilter,
   type RelationshipUpdate,
 } from '../../core/index.js';
-import { REL_COLUMNS, buildBatchSelect, buildCount, buildSelect, filterConditions, notExpired } from '../sql-filter.js';
+import { REL_COLUMNS, aliveAt, buildBatchSelect, buildCount, buildSelect, filterConditions, notExpired } from '../sql-filter.js';
 import { keyValues, relationshipValues, rowToRelationship, type RelationshipRow } from '../row-codec.js';
-import type { DeleteOptions, DeleteResult, QueryOptions, StoreReader, StoreWriter, StoredSchema } from '../store.js';
+import type {
+  DeleteOptions,
+  DeleteResult,
+  QueryOptions,
+  ReverseIds,
+  ReverseIdsFilter,
+  StoreReader,
+  StoreWriter,
+  StoredSchema,
+} from '../store.js';
 import { applyUpdates, checkPreconditions, deleteWithLimit, type LiveVersion, type WriteOps } from '../write-plan.js';
 import { counterSql, decodeCounterFilter, encodeCounterFilter } from '../counters.js';
 import type { PgQueryable } from './driver.js';
@@ -72,6 +81,34 @@ export class PgReader implements StoreReader {
     const rows = await pgQuery<RelationshipRow & { part: number }>(this.db, q.sql, q.values);
     for (const row of rows) out[row.part]!.push(rowToRelationship(row));
     return out;
+  }
+
+  async reverseIds(filter: ReverseIdsFilter): Promise<ReverseIds> {
+    const bySubject = new Map<string, string[]>();
+    if (filter.subject.ids.length === 0) return { bySubject, caveated: [] };
+    const p = pgDialect.params();
+    const f: RelationshipFilter = { resourceType: filter.resourceType, relation: filter.relation, subject: filter.subject };
+    const where = filterConditions(f, pgDialect, p) as string[];
+    where.push(aliveAt(this.revision, p), notExpired(pgDialect.nowMs(p)));
+    const rows = await pgQuery<{ s: string; r: string; c: string | null }>(
+      this.db,
+      `SELECT subject_id AS s, resource_id AS r, caveat_name AS c FROM relationships WHERE ${where.join(' AND ')} ORDER BY subject_id, resource_id`,
+      p.values,
+    );
+    const subjects: string[] = [];
+    const resources: string[] = [];
+    for (const row of rows) {
+      let list = bySubject.get(row.s);
+      if (!list) bySubject.set(row.s, (list = []));
+      list.push(row.r);
+      if (row.c !== null) {
+        subjects.push(row.s);
+        resources.push(row.r);
+      }
+    }
+    if (subjects.length === 0) return { bySubject, caveated: [] };
+    const rels = await this.query({ ...f, resourceIds: resources, subject: { ...filter.subject, ids: subjects } });
+    return { bySubject, caveated: rels.filter((r) => r.caveat !== undefined) };
   }
 
   async counterFilter(name: string): Promise<RelationshipFilter | undefined> {

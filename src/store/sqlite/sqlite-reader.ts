@@ -15,7 +15,16 @@ import {
   type RelationshipFilter,
   type RelationshipUpdate,
 } from '../../core/index.js';
-import { KEY_COLUMNS, REL_COLUMNS, buildBatchSelect, buildCount, buildSelect, filterConditions, notExpired } from '../sql-filter.js';
+import {
+  KEY_COLUMNS,
+  REL_COLUMNS,
+  aliveAt,
+  buildBatchSelect,
+  buildCount,
+  buildSelect,
+  filterConditions,
+  notExpired,
+} from '../sql-filter.js';
 import {
   compareKeys,
   keyValues,
@@ -24,7 +33,16 @@ import {
   writeRelationshipValues,
   type RawRelationshipRow,
 } from '../row-codec.js';
-import type { DeleteOptions, DeleteResult, QueryOptions, StoreReader, StoreWriter, StoredSchema } from '../store.js';
+import type {
+  DeleteOptions,
+  DeleteResult,
+  QueryOptions,
+  ReverseIds,
+  ReverseIdsFilter,
+  StoreReader,
+  StoreWriter,
+  StoredSchema,
+} from '../store.js';
 import { applyUpdates, checkPreconditions, deleteWithLimit, type LiveVersion, type WriteOps } from '../write-plan.js';
 import { counterSql, decodeCounterFilter, encodeCounterFilter } from '../counters.js';
 import type { SqliteConnection } from './sqlite-connection.js';
@@ -104,6 +122,56 @@ export class SqliteReader implements StoreReader {
     );
     if (!q) return [];
     return this.conn.allRaw<RawRelationshipRow>(q.sql, q.values);
+  }
+
+  async reverseIds(filter: ReverseIdsFilter): Promise<ReverseIds> {
+    const bySubject = new Map<string, string[]>();
+    const ids = filter.subject.ids;
+    if (ids.length === 0) return { bySubject, caveated: [] };
+    const d = this.conn.dialect;
+    const p = d.params();
+    const f: RelationshipFilter = { resourceType: filter.resourceType, relation: filter.relation, subject: filter.subject };
+    const where = filterConditions(f, d, p) as string[];
+    where.push(aliveAt(this.revision, p), notExpired(d.nowMs(p)));
+    // Every column named is in relationships_by_subject, so SQLite reads the index alone. One
+    // subject: its id is known, and rows come in resource id order straight from the index.
+    const one = ids.length === 1;
+    const sql = `SELECT ${one ? '' : 'subject_id, '}resource_id, caveat_name FROM ${d.source?.(f) ?? 'relationships'}
+      WHERE ${where.join(' AND ')} ORDER BY subject_id, resource_id`;
+    let caveats: string[][] | undefined;
+    if (one) {
+      const rows = this.conn.allRaw<[string, string | null]>(sql, p.values);
+      const list = new Array<string>(rows.length);
+      for (let i = 0; i < rows.length; i++) {
+        const row = rows[i]!;
+        list[i] = row[0];
+        if (row[1] !== null) (caveats ??= [[], []])[1]!.push(row[0]);
+      }
+      if (list.length > 0) bySubject.set(ids[0]!, list);
+      if (caveats) caveats[0]!.push(ids[0]!);
+    } else {
+      const rows = this.conn.allRaw<[string, string, string | null]>(sql, p.values);
+      let subject: string | undefined;
+      let list: string[] = [];
+      for (const row of rows) {
+        if (row[0] !== subject) {
+          subject = row[0];
+          const known = bySubject.get(subject);
+          if (known) list = known;
+          else bySubject.set(subject, (list = []));
+        }
+        list.push(row[1]);
+        if (row[2] !== null) {
+          caveats ??= [[], []];
+          caveats[0]!.push(row[0]);
+          caveats[1]!.push(row[1]);
+        }
+      }
+    }
+    if (!caveats) return { bySubject, caveated: [] };
+    // Rare: the caveated rows in full, by their ids.
+    const rels = this.querySync({ ...f, resourceIds: caveats[1]!, subject: { ...filter.subject, ids: caveats[0]! } });
+    return { bySubject, caveated: rels.filter((r) => r.caveat !== undefined) };
   }
 
   async counterFilter(name: string): Promise<RelationshipFilter | undefined> {
