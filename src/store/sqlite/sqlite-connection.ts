@@ -68,8 +68,15 @@ export function translateSqliteError(e: unknown): unknown {
   return new DatastoreUnavailableError(`SQLite error ${code}: ${(e as Error).message}`, { cause: e });
 }
 
+/** better-sqlite3's single-column mode (each row is its first column's value); not in the narrow driver slice. */
+interface PluckStatement extends SqliteStatement {
+  pluck(toggle: boolean): SqliteStatement;
+}
+
 export class SqliteConnection {
   private readonly statements = new Map<string, SqliteStatement>();
+  /** Single-column statements whose rows are bare values (`allColumn`). */
+  private readonly pluckStatements = new Map<string, SqliteStatement>();
   /** Raw mode is a property of the prepared statement, so array-row reads get their own copies. */
   private readonly rawStatements = new Map<string, SqliteStatement>();
   /** Fast-path statements by shape key (a few dozen shapes at most). */
@@ -87,12 +94,13 @@ export class SqliteConnection {
     return this.cached(this.statements, sql, false);
   }
 
-  private cached(cache: Map<string, SqliteStatement>, sql: string, raw: boolean): SqliteStatement {
+  private cached(cache: Map<string, SqliteStatement>, sql: string, raw: boolean | 'pluck'): SqliteStatement {
     let s = cache.get(sql);
     if (s === undefined) {
       try {
         s = this.db.prepare(sql);
-        if (raw) s.raw(true);
+        if (raw === 'pluck') (s as PluckStatement).pluck(true);
+        else if (raw) s.raw(true);
       } catch (e) {
         throw translateSqliteError(e);
       }
@@ -147,6 +155,18 @@ export class SqliteConnection {
     }
   }
 
+  /**
+   * The values of a one-column SELECT, as a flat array: no array per row, which halves the cost
+   * of a 100k-row id read.
+   */
+  allColumn<T>(sql: string, values: readonly unknown[] = []): T[] {
+    try {
+      return this.cached(this.pluckStatements, sql, 'pluck').all(...values) as T[];
+    } catch (e) {
+      throw translateSqliteError(e);
+    }
+  }
+
   all<T>(sql: string, values: readonly unknown[] = []): T[] {
     try {
       return this.statement(sql).all(...values) as T[];
@@ -179,6 +199,7 @@ export class SqliteConnection {
   close(): void {
     this.statements.clear();
     this.rawStatements.clear();
+    this.pluckStatements.clear();
     this.shapedStatements.clear();
     this.db.close();
   }

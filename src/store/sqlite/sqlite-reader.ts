@@ -133,24 +133,26 @@ export class SqliteReader implements StoreReader {
     const f: RelationshipFilter = { resourceType: filter.resourceType, relation: filter.relation, subject: filter.subject };
     const where = filterConditions(f, d, p) as string[];
     where.push(aliveAt(this.revision, p), notExpired(d.nowMs(p)));
-    // Every column named is in relationships_by_subject, so SQLite reads the index alone. One
-    // subject: its id is known, and rows come in resource id order straight from the index.
-    const one = ids.length === 1;
-    const sql = `SELECT ${one ? '' : 'subject_id, '}resource_id, caveat_name FROM ${d.source?.(f) ?? 'relationships'}
-      WHERE ${where.join(' AND ')} ORDER BY subject_id, resource_id`;
+    // Every column named is in relationships_by_subject, so SQLite reads the index alone.
+    const from = `FROM ${d.source?.(f) ?? 'relationships'} WHERE ${where.join(' AND ')} ORDER BY subject_id, resource_id`;
     let caveats: string[][] | undefined;
-    if (one) {
-      const rows = this.conn.allRaw<[string, string | null]>(sql, p.values);
-      const list = new Array<string>(rows.length);
-      for (let i = 0; i < rows.length; i++) {
-        const row = rows[i]!;
-        list[i] = row[0];
-        if (row[1] !== null) (caveats ??= [[], []])[1]!.push(row[0]);
+    if (ids.length === 1) {
+      // One subject: its rows come in resource id order straight from the index, one value each
+      // (null marks a caveated row, whose ids are then read again with the caveat names).
+      const list = this.conn.allColumn<string | null>(`SELECT CASE WHEN caveat_name IS NULL THEN resource_id END ${from}`, p.values);
+      if (list.length > 0 && list.includes(null)) {
+        caveats = [[ids[0]!], []];
+        const rows = this.conn.allRaw<[string, string | null]>(`SELECT resource_id, caveat_name ${from}`, p.values);
+        list.length = rows.length;
+        for (let i = 0; i < rows.length; i++) {
+          const row = rows[i]!;
+          list[i] = row[0];
+          if (row[1] !== null) caveats[1]!.push(row[0]);
+        }
       }
-      if (list.length > 0) bySubject.set(ids[0]!, list);
-      if (caveats) caveats[0]!.push(ids[0]!);
+      if (list.length > 0) bySubject.set(ids[0]!, list as string[]);
     } else {
-      const rows = this.conn.allRaw<[string, string, string | null]>(sql, p.values);
+      const rows = this.conn.allRaw<[string, string, string | null]>(`SELECT subject_id, resource_id, caveat_name ${from}`, p.values);
       let subject: string | undefined;
       let list: string[] = [];
       for (const row of rows) {
