@@ -51,6 +51,14 @@ const MIGRATIONS: readonly ((id: string) => string)[] = [
       PRIMARY KEY (name, created_rev)
     );
   `,
+  // The subject index covers reverse lookups (StoreReader.reverseIds): the revision, expiry and
+  // caveat columns ride along, so a wide reverse read can be an index-only scan.
+  () => `
+    DROP INDEX relationships_by_subject;
+    CREATE INDEX relationships_by_subject
+      ON relationships (subject_type, subject_id, subject_relation, resource_type, relation, resource_id)
+      INCLUDE (created_rev, deleted_rev, expires_at, caveat_name);
+  `,
 ];
 
 export const MIGRATION_COUNT = MIGRATIONS.length;
