@@ -5,32 +5,14 @@
  */
 import { describe, expect, it } from 'vitest';
 import { basename } from 'node:path';
-import pg from 'pg';
 import { Trellis } from '../../src/api/embedded/index.js';
 import { DEV_MAX_DEPTH, loadValidationFile, populateFromFiles } from '../../src/validationfile/index.js';
 import { runConsistency } from './consistency.case.js';
 import { allValidationFiles } from './files.js';
+import { withScratchDatabase } from '../store/postgres-env.js';
 
 const url = process.env['TRELLIS_TEST_POSTGRES_URL'];
 const ci = process.env['CI'] === 'true';
-
-async function withDatabase<T>(base: string, fn: (url: string) => Promise<T>): Promise<T> {
-  const name = `trellis_consistency_${process.pid}_${Math.random().toString(36).slice(2, 10)}`;
-  const admin = new pg.Client({ connectionString: base });
-  await admin.connect();
-  try {
-    await admin.query(`CREATE DATABASE ${name}`);
-    const u = new URL(base);
-    u.pathname = `/${name}`;
-    try {
-      return await fn(u.toString());
-    } finally {
-      await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-    }
-  } finally {
-    await admin.end();
-  }
-}
 
 async function run(path: string, datastore: string) {
   const { file, problems } = await loadValidationFile(path);
@@ -57,7 +39,7 @@ if (!url && !ci) {
     });
     for (const path of allValidationFiles()) {
       it(`${basename(path)}: consistent on Postgres and equal to SQLite`, async () => {
-        const onPostgres = await withDatabase(url!, (u) => run(path, u));
+        const onPostgres = await withScratchDatabase(url!, 'trellis_consistency', (u) => run(path, u));
         expect(onPostgres.failures).toEqual([]);
         const onSqlite = await run(path, 'memory');
         expect(onPostgres.fingerprint).toEqual(onSqlite.fingerprint);

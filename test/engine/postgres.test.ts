@@ -4,36 +4,18 @@
  * Needs TRELLIS_TEST_POSTGRES_URL; skips visibly without it, unless CI=true (then it fails).
  */
 import fc from 'fast-check';
-import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import type { Relationship } from '../../src/core/index.js';
 import { createEngine, type Engine } from '../../src/engine/index.js';
 import { openStore, type Store } from '../../src/store/index.js';
 import { CONTEXTS, IDS, USERS, caseArb } from './arbitraries.js';
 import { collect } from './harness.js';
+import { withScratchDatabase } from '../store/postgres-env.js';
 
 const url = process.env['TRELLIS_TEST_POSTGRES_URL'];
 const ci = process.env['CI'] === 'true';
 const RUNS = Number(process.env['TRELLIS_PROPERTY_RUNS'] ?? 10);
 const PERMS = ['viewer', 'perm_a', 'perm_b'];
-
-async function withDatabase<T>(base: string, fn: (url: string) => Promise<T>): Promise<T> {
-  const name = `trellis_engine_${process.pid}_${Math.random().toString(36).slice(2, 10)}`;
-  const admin = new pg.Client({ connectionString: base });
-  await admin.connect();
-  try {
-    await admin.query(`CREATE DATABASE ${name}`);
-    const u = new URL(base);
-    u.pathname = `/${name}`;
-    try {
-      return await fn(u.toString());
-    } finally {
-      await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-    }
-  } finally {
-    await admin.end();
-  }
-}
 
 async function load(store: Store, schema: string, relationships: readonly Relationship[]): Promise<Engine> {
   await store.write(async (tx) => {
@@ -98,7 +80,7 @@ if (!url && !ci) {
           const sqlite = await openStore('memory', { quantizationMs: 0, gcIntervalMs: 0 });
           try {
             const expected = await fingerprint(await load(sqlite, c.schema, c.relationships), c.types);
-            const actual = await withDatabase(url as string, async (u) => {
+            const actual = await withScratchDatabase(url as string, 'trellis_engine', async (u) => {
               const store = await openStore(u, { quantizationMs: 0, gcIntervalMs: 0 });
               try {
                 return await fingerprint(await load(store, c.schema, c.relationships), c.types);

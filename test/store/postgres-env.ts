@@ -62,3 +62,23 @@ export function describePostgres(title: string, body: (db: PgTestDatabase) => vo
   });
   describe(title, () => body({ url: () => withDatabase(base, name), schema: () => `s${++schemas}_${randomBytes(3).toString('hex')}` }));
 }
+
+/**
+ * Runs `fn` against a throwaway database created from `base` (a server URL) and dropped
+ * afterwards, for suites that need a fresh database per case (e.g. per property run).
+ */
+export async function withScratchDatabase<T>(base: string, prefix: string, fn: (url: string) => Promise<T>): Promise<T> {
+  const name = `${prefix}_${process.pid}_${randomBytes(5).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: base });
+  await admin.connect();
+  try {
+    await admin.query(`CREATE DATABASE ${name}`);
+    try {
+      return await fn(withDatabase(base, name));
+    } finally {
+      await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    }
+  } finally {
+    await admin.end();
+  }
+}
