@@ -182,6 +182,8 @@ export class CheckWalk implements Dispatcher {
   constructor(
     private readonly top: () => Dispatcher,
     private readonly chunkSize: number,
+    /** Prefetch each object's reads in one statement (see EngineOptions.batchObjectReads). */
+    private readonly batchObjectReads: boolean,
   ) {}
 
   async dispatchCheck(req: CheckDispatch): Promise<CheckDispatchResult> {
@@ -213,7 +215,7 @@ export class CheckWalk implements Dispatcher {
       });
     }
     if (ids.length > 0) {
-      const prefetched = this.prefetch(frame, member, ids);
+      const prefetched = this.batchObjectReads ? this.prefetch(frame, member, ids) : undefined;
       if (prefetched !== undefined) await prefetched;
       const found = member.kind === 'relation' ? await this.direct(frame, member, ids) : await this.expr(frame, member.expression, ids);
       for (const [id, o] of found) {

@@ -45,6 +45,14 @@ export interface EngineOptions {
   readonly maxDepth?: number;
   /** Resource ids per store query and per nested dispatch (default 100). */
   readonly chunkSize?: number;
+  /**
+   * Read every relation an object's definition needs in one batched statement
+   * (`StoreReader.queryBatch`) instead of one query per relation when the walk needs it.
+   * Default: on for Postgres, where each statement is a network round trip (cold check p50
+   * about 4.9 -> 2.6-3.7 ms); off for SQLite, where a statement costs microseconds in-process
+   * and reading relations the walk would have skipped cost more than the statements saved.
+   */
+  readonly batchObjectReads?: boolean;
   /** Never read older than this process's own last write (see `noteWrite`) under minimize_latency. */
   readonly readYourWrites?: boolean;
   /** Compiles stored schema text; defaults to the schema module's compiler. */
@@ -112,7 +120,7 @@ export function createEngine(options: EngineOptions): Engine {
   // cache (shared LRU) → request memo → single-flight → graph walk; the walk re-enters at `top`.
   // eslint-disable-next-line prefer-const -- assigned below, once the walk that re-enters through it exists
   let top: Dispatcher;
-  const walk = new CheckWalk(() => top, chunkSize);
+  const walk = new CheckWalk(() => top, chunkSize, options.batchObjectReads ?? store.kind === 'postgres');
   const singleFlight = new SingleFlightDispatcher(walk);
   const requestMemo = new RequestMemoDispatcher(singleFlight);
   const caching = options.cache === false ? undefined : new CachingDispatcher(requestMemo, options.cache?.maxEntries ?? 100_000);

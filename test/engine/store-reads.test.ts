@@ -1,7 +1,8 @@
 /**
- * How many round trips a cold check makes: every relation a check reads on one object is
- * fetched in one batched statement, so the count grows with the depth of the walk, not with
- * the number of relations a permission mentions.
+ * How many round trips a cold check makes. Batching (the Postgres default) fetches every
+ * relation a check reads on one object in one statement, so the count grows with the depth of
+ * the walk, not with the number of relations a permission mentions; without it (SQLite) the
+ * walk reads relation by relation and stops as soon as the answer is known.
  */
 import { describe, expect, it } from 'vitest';
 import { createEngine } from '../../src/engine/index.js';
@@ -68,7 +69,7 @@ describe('store reads of a cold check', () => {
     const h = await setup(SCHEMA, DATA);
     try {
       const { store, calls } = counting(h.store);
-      const engine = createEngine({ store, cache: false });
+      const engine = createEngine({ store, cache: false, batchObjectReads: true });
       const r = await engine.check({ resource: { type: 'document', id: 'd' }, permission: 'view', subject: { type: 'user', id: 'ann' } });
       expect(r.permissionship).toBe('has_permission');
       // document d (7 reads), folders f1, f2, f3 (6 each), group eng (2): one statement per object.
@@ -78,14 +79,31 @@ describe('store reads of a cold check', () => {
     }
   });
 
-  it('answers exactly as the per-relation reads did: denied, banned, wildcard', async () => {
+  it('reads relation by relation, only what the walk needs, when not batching (the SQLite default)', async () => {
+    const h = await setup(SCHEMA, DATA);
+    try {
+      const { store, calls } = counting(h.store);
+      const engine = createEngine({ store, cache: false });
+      const r = await engine.check({ resource: { type: 'document', id: 'd' }, permission: 'view', subject: { type: 'user', id: 'olive' } });
+      expect(r.permissionship).toBe('has_permission');
+      // viewer (user), viewer (group#member), owner: found; banned: not banned.
+      expect(calls()).toEqual({ query: 4, batch: 0, parts: 0 });
+    } finally {
+      await h.close();
+    }
+  });
+
+  it('answers the same batched and not: denied, banned, wildcard', async () => {
     const h = await setup(SCHEMA, `${DATA}\ndocument:d#banned@user:ann\nfolder:f2#viewer@user:*`);
     try {
-      const ask = (id: string) =>
-        h.engine.check({ resource: { type: 'document', id: 'd' }, permission: 'view', subject: { type: 'user', id } });
-      expect((await ask('ann')).permissionship).toBe('no_permission');
-      expect((await ask('zed')).permissionship).toBe('has_permission');
-      expect((await ask('olive')).permissionship).toBe('has_permission');
+      for (const batchObjectReads of [false, true]) {
+        const engine = createEngine({ store: h.store, cache: false, batchObjectReads });
+        const ask = (id: string) =>
+          engine.check({ resource: { type: 'document', id: 'd' }, permission: 'view', subject: { type: 'user', id } });
+        expect((await ask('ann')).permissionship).toBe('no_permission');
+        expect((await ask('zed')).permissionship).toBe('has_permission');
+        expect((await ask('olive')).permissionship).toBe('has_permission');
+      }
     } finally {
       await h.close();
     }
