@@ -39,17 +39,6 @@ describe('DispatchCache', () => {
     expect(c.get(key(), 'cold-99')).toBeDefined();
   });
 
-  it('setMany stores across a generation turn', () => {
-    const c = new DispatchCache(4);
-    c.setMany(
-      key(),
-      ['a', 'b', 'c', 'd', 'e'].map((id) => [id, entry()] as const),
-    );
-    expect(c.get(key(), 'e')).toBeDefined();
-    expect(c.get(key(), 'd')).toBeDefined();
-    expect(c.size).toBeLessThanOrEqual(4);
-  });
-
   it('clear drops everything', () => {
     const c = new DispatchCache(10);
     c.set(key(), 'a', entry());

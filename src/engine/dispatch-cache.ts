@@ -22,7 +22,7 @@ export interface CacheEntry {
 }
 
 /** Results of one sub-problem by resource id. */
-export type ProblemEntries = Map<string, CacheEntry>;
+type ProblemEntries = Map<string, CacheEntry>;
 
 /** The identity of a sub-problem, without its resource ids. */
 export interface ProblemKey {
@@ -84,32 +84,8 @@ export class DispatchCache {
     return old;
   }
 
-  /**
-   * The current generation's entries of a sub-problem, for looking up many ids at once; ids not
-   * in it must still be asked of `get` (they may be in the previous generation).
-   */
-  entries(k: ProblemKey): ProblemEntries | undefined {
-    return this.current.find(k);
-  }
-
   set(k: ProblemKey, resourceId: string, entry: CacheEntry): void {
-    this.setIn(this.current.find(k) ?? this.current.make(k), resourceId, entry);
-  }
-
-  /** Stores many results of one sub-problem (one walk of the tree). */
-  setMany(k: ProblemKey, items: Iterable<readonly [string, CacheEntry]>): void {
-    let gen = this.current;
-    let table = gen.find(k) ?? gen.make(k);
-    for (const [id, entry] of items) {
-      if (gen !== this.current) {
-        gen = this.current;
-        table = gen.find(k) ?? gen.make(k);
-      }
-      this.setIn(table, id, entry);
-    }
-  }
-
-  private setIn(table: ProblemEntries, resourceId: string, entry: CacheEntry): void {
+    const table = this.current.find(k) ?? this.current.make(k);
     const had = table.has(resourceId);
     table.set(resourceId, entry);
     if (had) return;
