@@ -74,11 +74,8 @@ class ReverseWalk {
         case 'self':
           return;
         case 'computed':
-          this.collect(type, e.name);
-          return;
         case 'arrow':
-          if (e.mode === 'all') this.needsCheck = true;
-          for (const t of this.arrowTargets(type, e.tupleset, e.computed)) this.collect(t, e.computed);
+          this.collectOperands(type, e);
           return;
         case 'union':
           e.children.forEach(visit);
