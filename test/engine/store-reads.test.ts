@@ -4,35 +4,14 @@
  * the walk, not with the number of relations a permission mentions; without it (SQLite) the
  * walk reads relation by relation and stops as soon as the answer is known.
  */
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { createEngine } from '../../src/engine/index.js';
 import type { Store, StoreReader } from '../../src/store/index.js';
 import { setup } from './harness.js';
 
-const SCHEMA = `
-definition user {}
-definition group {
-  relation member: user | group#member
-}
-definition folder {
-  relation parent: folder
-  relation owner: user
-  relation editor: user | group#member
-  relation viewer: user | user:* | group#member
-  permission manage = owner + parent->manage
-  permission edit = manage + editor + parent->edit
-  permission view = viewer + edit + parent->view
-}
-definition document {
-  relation parent: folder
-  relation owner: user
-  relation editor: user | group#member
-  relation viewer: user | user:* | group#member
-  relation banned: user
-  permission edit = owner + editor + parent->edit
-  permission view = (viewer + edit + parent->view) - banned
-}
-`;
+/** The example docs schema, as the benchmarks use it. */
+const SCHEMA = readFileSync(new URL('../../schema/docs.zed', import.meta.url), 'utf8');
 
 const DATA = `
 document:d#parent@folder:f1
