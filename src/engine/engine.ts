@@ -117,7 +117,7 @@ export function createEngine(options: EngineOptions): Engine {
     return lastToken.token;
   };
 
-  // cache (shared LRU) → request memo → single-flight → graph walk; the walk re-enters at `top`.
+  // cache (shared dispatch cache) → request memo → single-flight → graph walk; the walk re-enters at `top`.
   // eslint-disable-next-line prefer-const -- assigned below, once the walk that re-enters through it exists
   let top: Dispatcher;
   const walk = new CheckWalk(() => top, chunkSize, options.batchObjectReads ?? store.kind === 'postgres');

@@ -1,8 +1,8 @@
 /**
  * Relationship reads one request has already made, by read shape (a filter without its resource
  * ids) and resource id. `view`, `edit` and `manage` of a folder all walk the same `parent` rows,
- * and a check prefetches every relation of an object in one statement; later reads of any
- * subset of those ids are answered from here.
+ * and with batched reads (Postgres) a check prefetches every relation of an object in one
+ * statement; later reads of any subset of those ids are answered from here.
  */
 import type { Relationship, RelationshipFilter } from '../core/index.js';
 
