@@ -31,6 +31,8 @@ import { applyUpdates, checkPreconditions, deleteWithLimit, type LiveVersion, ty
 import { counterSql, decodeCounterFilter, encodeCounterFilter } from '../counters.js';
 import type { PgQueryable } from './driver.js';
 import { pgDialect, pgExec, pgQuery } from './pg-connection.js';
+import type { ReachQuery, ReachResult, ReachStart, ReachSubject } from '../reach.js';
+import { postgresReachSql, postgresReachValues } from '../reach-sql.js';
 
 const COUNTERS = counterSql((n) => `$${n}`);
 
@@ -50,6 +52,17 @@ function keyArrays(rels: readonly Relationship[]): string[][] {
     for (let i = 0; i < 6; i++) cols[i]!.push(k[i]!);
   }
   return cols;
+}
+
+/** Reachability statements by query key (a plan's SQL depends only on its key). */
+const reachStatements = new Map<string, string | undefined>();
+
+function reachStatement(query: ReachQuery): string | undefined {
+  if (reachStatements.has(query.key)) return reachStatements.get(query.key);
+  const sql = postgresReachSql(query);
+  if (reachStatements.size >= 1000) reachStatements.clear();
+  reachStatements.set(query.key, sql);
+  return sql;
 }
 
 export class PgReader implements StoreReader {
@@ -72,6 +85,15 @@ export class PgReader implements StoreReader {
     if (!q) return [];
     const rows = await pgQuery<RelationshipRow>(this.db, q.sql, q.values);
     return rows.map(rowToRelationship);
+  }
+
+  async reach(query: ReachQuery, start: ReachStart, subject: ReachSubject): Promise<ReachResult | undefined> {
+    const sql = reachStatement(query);
+    if (sql === undefined) return undefined;
+    const values = postgresReachValues({ ...start, stype: subject.type, sid: subject.id, rev: this.revision, now: 0 });
+    const [row] = await pgQuery<{ depth: number | null; caveated: number | null }>(this.db, sql, values);
+    const caveated = row?.caveated ?? null;
+    return { found: caveated === null ? 'none' : caveated === 0 ? 'clean' : 'caveated', maxDepth: row?.depth ?? 0 };
   }
 
   async queryBatch(filters: readonly RelationshipFilter[]): Promise<Relationship[][]> {

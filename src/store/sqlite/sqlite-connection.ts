@@ -6,6 +6,8 @@ import { DatastoreUnavailableError, isTrellisError } from '../../core/index.js';
 import type { RelationshipFilter } from '../../core/index.js';
 import { buildSelect, type SqlDialect, type SqlParams } from '../sql-filter.js';
 import type { SelectShape } from './select-shape.js';
+import type { ReachQuery } from '../reach.js';
+import { sqliteReachSql, type ReachBindings } from '../reach-sql.js';
 import { sqliteErrorCode, type SqliteDatabase, type SqliteStatement } from './driver.js';
 
 const STATEMENT_CACHE_SIZE = 500;
@@ -81,6 +83,8 @@ export class SqliteConnection {
   private readonly rawStatements = new Map<string, SqliteStatement>();
   /** Fast-path statements by shape key (a few dozen shapes at most). */
   private readonly shapedStatements = new Map<string, SqliteStatement>();
+  /** Reachability statements by query key. */
+  private readonly reachStatements = new Map<string, SqliteStatement>();
   readonly dialect: SqlDialect;
 
   constructor(
@@ -146,6 +150,27 @@ export class SqliteConnection {
     }
   }
 
+  /**
+   * The one row of a reachability statement, prepared once per query key: [max depth, min
+   * caveated flag of the terminals reached (null: none)]. Undefined when the query is too large
+   * for one statement (`reachSql`).
+   */
+  reachRow(query: ReachQuery, values: ReachBindings): readonly [number | null, number | null] | undefined {
+    let s = this.reachStatements.get(query.key);
+    if (s === undefined) {
+      const sql = sqliteReachSql(query);
+      if (sql === undefined) return undefined;
+      s = this.cached(this.rawStatements, sql, true);
+      if (this.reachStatements.size >= STATEMENT_CACHE_SIZE) this.reachStatements.clear();
+      this.reachStatements.set(query.key, s);
+    }
+    try {
+      return s.get(values) as [number | null, number | null];
+    } catch (e) {
+      throw translateSqliteError(e);
+    }
+  }
+
   /** Rows as arrays in the order of the SELECT's columns (hot reads: cheaper than objects). */
   allRaw<T extends readonly unknown[]>(sql: string, values: readonly unknown[] = []): T[] {
     try {
@@ -201,6 +226,7 @@ export class SqliteConnection {
     this.rawStatements.clear();
     this.pluckStatements.clear();
     this.shapedStatements.clear();
+    this.reachStatements.clear();
     this.db.close();
   }
 }

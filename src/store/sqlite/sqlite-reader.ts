@@ -47,6 +47,7 @@ import { applyUpdates, checkPreconditions, deleteWithLimit, type LiveVersion, ty
 import { counterSql, decodeCounterFilter, encodeCounterFilter } from '../counters.js';
 import type { SqliteConnection } from './sqlite-connection.js';
 import { selectShape } from './select-shape.js';
+import type { ReachQuery, ReachResult, ReachStart, ReachSubject } from '../reach.js';
 
 /** A batch row: the relationship's columns, then the index of the filter it answers. */
 type BatchRow = readonly [...RawRelationshipRow, number];
@@ -122,6 +123,21 @@ export class SqliteReader implements StoreReader {
     );
     if (!q) return [];
     return this.conn.allRaw<RawRelationshipRow>(q.sql, q.values);
+  }
+
+  async reach(query: ReachQuery, start: ReachStart, subject: ReachSubject): Promise<ReachResult | undefined> {
+    const row = this.conn.reachRow(query, {
+      type: start.type,
+      id: start.id,
+      member: start.member,
+      stype: subject.type,
+      sid: subject.id,
+      rev: this.revision,
+      now: this.conn.clock(),
+    });
+    if (row === undefined) return undefined;
+    const [maxDepth, caveated] = row;
+    return { found: caveated === null ? 'none' : caveated === 0 ? 'clean' : 'caveated', maxDepth: maxDepth ?? 0 };
   }
 
   async reverseIds(filter: ReverseIdsFilter): Promise<ReverseIds> {

@@ -1,0 +1,140 @@
+/**
+ * A reachability query (./reach.ts) as one `WITH RECURSIVE` statement, on SQLite and on
+ * Postgres. Each hop and terminal is one term of the recursive step, gated on the node's
+ * (type, member) and joined to the relationships table on the primary key's prefix (resource
+ * type, id, relation, subject type): an index seek per node and term that applies.
+ *
+ * - SQLite: the recursive step is a compound SELECT of the terms, each `n CROSS JOIN
+ *   relationships`, which pins the join order (node first, then the seek).
+ * - Postgres allows one reference to the recursive table, so the terms are a UNION ALL inside
+ *   `n CROSS JOIN LATERAL (...)`; strings are cast to the key columns' "C" collation.
+ *
+ * Terminal rows are nodes with an empty type and member; a node's `cav` is 1 when its path
+ * crossed a caveated relationship. The statement returns one row: the deepest node's depth and
+ * the least `cav` among terminal rows (null when none was reached).
+ */
+import { ELLIPSIS, WILDCARD_ID } from '../core/index.js';
+import type { ReachQuery } from './reach.js';
+
+/** Binds: the start node, the subject and the revision (and, on SQLite, the clock). */
+export interface ReachBindings {
+  readonly type: string;
+  readonly id: string;
+  readonly member: string;
+  readonly stype: string;
+  readonly sid: string;
+  readonly rev: number;
+  /** Epoch milliseconds: relationships expiring at or before it are gone (SQLite; Postgres uses its own clock). */
+  readonly now: number;
+}
+
+/** SQLite's default limit on the terms of one compound SELECT (SQLITE_MAX_COMPOUND_SELECT). */
+export const MAX_REACH_TERMS = 500;
+
+interface ReachDialect {
+  param(name: keyof ReachBindings): string;
+  /** The expiry clock in epoch ms. */
+  readonly now: string;
+  /** A string column of the recursive table. */
+  str(expr: string): string;
+  /** Appended to the seed: Postgres must see every bound parameter to type it, whichever terms exist. */
+  readonly seedGuard: string;
+  /** The recursive step from its terms (each a SELECT that may refer to the node `n`). */
+  step(terms: readonly { select: string; from: string; where: string }[]): string;
+}
+
+const SQLITE: ReachDialect = {
+  param: (name) => `@${name}`,
+  now: '@now',
+  str: (e) => e,
+  seedGuard: '',
+  step: (terms) => terms.map((t) => `SELECT ${t.select} FROM n CROSS JOIN ${t.from} WHERE ${t.where}`).join(' UNION '),
+};
+
+const PG_PARAMS: Record<keyof ReachBindings, string> = {
+  type: '$1',
+  id: '$2',
+  member: '$3',
+  stype: '$4',
+  sid: '$5',
+  rev: '$6::bigint',
+  now: '',
+};
+
+const POSTGRES: ReachDialect = {
+  param: (name) => PG_PARAMS[name],
+  now: '(extract(epoch from now()) * 1000)::bigint',
+  str: (e) => `(${e})::text COLLATE "C"`,
+  seedGuard: ' WHERE ($4::text, $5::text, $6::bigint) IS NOT NULL',
+  step: (terms) =>
+    `SELECT x.* FROM n CROSS JOIN LATERAL (${terms.map((t) => `SELECT ${t.select} FROM ${t.from} WHERE ${t.where}`).join(' UNION ALL ')}) AS x`,
+};
+
+/** The order of Postgres's bind values. */
+export function postgresReachValues(b: ReachBindings): unknown[] {
+  return [b.type, b.id, b.member, b.stype, b.sid, b.rev];
+}
+
+function text(s: string): string {
+  return `'${s.replaceAll("'", "''")}'`;
+}
+
+function build(q: ReachQuery, d: ReachDialect): string | undefined {
+  const rev = d.param('rev');
+  const alive = `r.created_rev <= ${rev} AND (r.deleted_rev IS NULL OR r.deleted_rev > ${rev}) AND (r.expires_at IS NULL OR r.expires_at > ${d.now})`;
+  const cav = 'CASE WHEN n.cav = 1 OR r.caveat_name IS NOT NULL THEN 1 ELSE 0 END';
+  const onNode = (type: string, member: string) => `n.t = ${text(type)} AND n.m = ${text(member)}`;
+  const on = (relation: string) => `r.resource_type = n.t AND r.resource_id = n.id AND r.relation = ${text(relation)}`;
+  const terms: { select: string; from: string; where: string }[] = [];
+  for (const h of q.hops) {
+    const gate = `${onNode(h.fromType, h.fromMember)} AND n.k < ${q.depthLimit} AND ${on(h.relation)}`;
+    const to = d.str(text(h.to));
+    if (h.subjectRelation === undefined) {
+      // An arrow: any subject relation, never the wildcard; a stray type ends the query's depth.
+      const strays = h.strayTypes ?? [];
+      const types = [...h.subjectTypes, ...strays].map(text).join(', ');
+      const depth =
+        strays.length === 0
+          ? `n.k + ${h.depth}`
+          : `CASE WHEN r.subject_type IN (${strays.map(text).join(', ')}) THEN ${q.depthLimit} ELSE n.k + ${h.depth} END`;
+      terms.push({
+        select: `${d.str('r.subject_type')}, ${d.str('r.subject_id')}, ${to}, ${depth}, ${cav}`,
+        from: 'relationships r',
+        where: `${gate} AND r.subject_type IN (${types}) AND r.subject_id <> '${WILDCARD_ID}' AND ${alive}`,
+      });
+      continue;
+    }
+    for (const type of h.subjectTypes)
+      terms.push({
+        select: `${d.str(text(type))}, ${d.str('r.subject_id')}, ${to}, n.k + ${h.depth}, ${cav}`,
+        from: 'relationships r',
+        where: `${gate} AND r.subject_type = ${text(type)} AND r.subject_relation = ${text(h.subjectRelation)} AND ${alive}`,
+      });
+  }
+  const empty = d.str("''");
+  for (const t of q.terminals) {
+    const ids = [t.direct ? d.param('sid') : undefined, t.wildcard ? `'${WILDCARD_ID}'` : undefined].filter((x) => x !== undefined);
+    if (ids.length === 0) continue;
+    terms.push({
+      select: `${empty}, ${empty}, ${empty}, n.k, ${cav}`,
+      from: 'relationships r',
+      where:
+        `${onNode(t.fromType, t.fromMember)} AND ${on(t.relation)} AND r.subject_type = ${d.param('stype')}` +
+        ` AND r.subject_id IN (${ids.join(', ')}) AND r.subject_relation = '${ELLIPSIS}' AND ${alive}`,
+    });
+  }
+  if (terms.length + 1 > MAX_REACH_TERMS) return undefined;
+  const seed = `SELECT ${d.str(d.param('type'))}, ${d.str(d.param('id'))}, ${d.str(d.param('member'))}, 0, 0${d.seedGuard}`;
+  const recursive = terms.length > 0 ? ` UNION ${d.step(terms)}` : '';
+  return `WITH RECURSIVE n(t, id, m, k, cav) AS (${seed}${recursive}) SELECT max(k) AS depth, min(CASE WHEN t = '' THEN cav END) AS caveated FROM n`;
+}
+
+/** The SQLite statement (named binds), or undefined when it would have too many terms for one compound SELECT. */
+export function sqliteReachSql(q: ReachQuery): string | undefined {
+  return build(q, SQLITE);
+}
+
+/** The Postgres statement (binds in `postgresReachValues` order); same limit, for the same plans on both. */
+export function postgresReachSql(q: ReachQuery): string | undefined {
+  return build(q, POSTGRES);
+}
