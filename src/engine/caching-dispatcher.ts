@@ -89,6 +89,11 @@ export class CachingDispatcher implements Dispatcher {
     return e !== undefined && e.depthRequired <= depthRemaining ? e : undefined;
   }
 
+  /** Stores a result found outside the chain (a recursive query), usable with `entry.depthRequired` remaining. */
+  remember(key: ProblemKey, resourceId: string, entry: CacheEntry): void {
+    this.cache.set(key, resourceId, entry);
+  }
+
   clear(): void {
     this.cache.clear();
   }

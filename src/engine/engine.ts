@@ -11,11 +11,13 @@ import { resolveOutcome } from './caveat-eval.js';
 import { CheckWalk } from './check-walk.js';
 import { RevisionResolver } from './consistency.js';
 import type { CheckDispatchResult, DispatchContext, Dispatcher, RawTrace } from './dispatch.js';
+import type { ProblemKey } from './dispatch-cache.js';
 import { expand, expandSubjects, type ExpandedSubject } from './expand.js';
 import { lookupResources, type Candidates } from './lookup-resources.js';
 import { lookupSubjects } from './lookup-subjects.js';
 import { MetricsRecorder } from './metrics.js';
-import type { Outcome } from './outcome.js';
+import { MEMBER, type Outcome } from './outcome.js';
+import { ReachPlanner, answerPlan, type ReachPlan } from './reach-plan.js';
 import { normalizeSubject, requireMember, validateSubject } from './request-validation.js';
 import { RequestContext } from './request-context.js';
 import { SchemaCache } from './schema-cache.js';
@@ -53,6 +55,12 @@ export interface EngineOptions {
    * and reading relations the walk would have skipped cost more than the statements saved.
    */
   readonly batchObjectReads?: boolean;
+  /**
+   * Answer a check the cache cannot with one recursive query per union-only part of the
+   * permission (see reach-plan.ts), on stores that support it (SQLite and Postgres); the walk
+   * answers the rest. Default: on.
+   */
+  readonly recursiveQueries?: boolean;
   /** Never read older than this process's own last write (see `noteWrite`) under minimize_latency. */
   readonly readYourWrites?: boolean;
   /** Compiles stored schema text; defaults to the schema module's compiler. */
@@ -125,6 +133,7 @@ export function createEngine(options: EngineOptions): Engine {
   const requestMemo = new RequestMemoDispatcher(singleFlight);
   const caching = options.cache === false ? undefined : new CachingDispatcher(requestMemo, options.cache?.maxEntries ?? 100_000);
   top = caching ?? new CountingDispatcher(requestMemo);
+  const planner = options.recursiveQueries === false ? undefined : new ReachPlanner(maxDepth);
 
   const core: EngineCore = {
     store,
@@ -196,9 +205,38 @@ export function createEngine(options: EngineOptions): Engine {
       }
     }
     const ctx = new RequestContext(store, revision, schema, 'check', metrics, trace);
+    const plan = trace ? undefined : reachPlan(ctx, resourceType, req.permission, subject);
+    if (plan !== undefined)
+      return answerPlan(plan, ctx.reader, resourceType, id, subject).then((answer) => {
+        if (answer === undefined) return checkWalked(req, ctx, subject, hash);
+        const outcome = answer === 'member' ? MEMBER : undefined;
+        reachAnswered('check', { revision, resourceType, relation: req.permission, subject }, id, outcome);
+        return checkResult(schema, revision, hash, outcome, req.context);
+      });
+    return checkWalked(req, ctx, subject, hash);
+  }
+
+  /** Counts a result of recursive queries as the dispatch it replaced, and caches it. */
+  function reachAnswered(operation: string, key: ProblemKey, id: string, outcome: Outcome | undefined): void {
+    metrics.dispatch(operation);
+    if (caching === undefined) return;
+    metrics.cache(operation, 0, 1);
+    // Reusable only by a caller with the full depth, which is what the queries assumed.
+    caching.remember(key, id, { outcome, depthRequired: maxDepth });
+  }
+
+  /** The plan for a check when the store can answer recursive queries and the subject is plain. */
+  function reachPlan(ctx: DispatchContext, resourceType: string, permission: string, subject: SubjectRef): ReachPlan | undefined {
+    if (planner === undefined || subject.relation !== undefined || ctx.reader.reach === undefined) return undefined;
+    return planner.plan(ctx.schema, resourceType, permission, subject.type);
+  }
+
+  function checkWalked(req: CheckRequest, ctx: DispatchContext, subject: SubjectRef, hash: string): CheckResult | Promise<CheckResult> {
+    const { revision, schema } = ctx;
+    const id = req.resource.id;
     const pending = top.dispatchCheck({
       ctx,
-      resourceType,
+      resourceType: req.resource.type,
       resourceIds: [id],
       relation: req.permission,
       subject,
@@ -254,7 +292,18 @@ export function createEngine(options: EngineOptions): Engine {
       [...groups.values()].map(async (g) => {
         let r: CheckDispatchResult;
         try {
-          r = await core.checkMany(ctx, g.type, [...g.ids], g.permission, g.subject);
+          const answered = await bulkReach(ctx, g.type, g.ids, g.permission, g.subject);
+          const walked = [...g.ids].filter((id) => !answered.has(id));
+          r =
+            walked.length === 0
+              ? { outcomes: new Map(), depthRequired: 1 }
+              : await core.checkMany(ctx, g.type, walked, g.permission, g.subject);
+          if (answered.size > 0) {
+            // A copy: a dispatch result may be shared with concurrent requests (single-flight).
+            const outcomes = new Map(r.outcomes);
+            for (const [id, outcome] of answered) if (outcome !== undefined) outcomes.set(id, outcome);
+            r = { ...r, outcomes };
+          }
         } catch (error) {
           for (const i of g.items) results[i] = { ok: false, error: error as Error };
           return;
@@ -267,6 +316,30 @@ export function createEngine(options: EngineOptions): Engine {
       }),
     );
     return { checkedAt: tokenFor(revision, hash), results: results.map((r) => r ?? { ok: false, error: new Error('unreachable') }) };
+  }
+
+  /** The bulk-check items of one group that recursive queries answer, by id (undefined: not a member). */
+  async function bulkReach(
+    ctx: DispatchContext,
+    type: string,
+    ids: ReadonlySet<string>,
+    permission: string,
+    subject: SubjectRef,
+  ): Promise<Map<string, Outcome | undefined>> {
+    const answered = new Map<string, Outcome | undefined>();
+    const plan = ctx.trace ? undefined : reachPlan(ctx, type, permission, subject);
+    if (plan === undefined) return answered;
+    const key = { revision: ctx.revision, resourceType: type, relation: permission, subject };
+    for (const id of ids) {
+      // Cached results are left to the dispatch, which answers them without I/O.
+      if (caching?.peek(key, id, maxDepth) !== undefined) continue;
+      const answer = await answerPlan(plan, ctx.reader, type, id, subject);
+      if (answer === undefined) continue;
+      const outcome = answer === 'member' ? MEMBER : undefined;
+      answered.set(id, outcome);
+      reachAnswered(ctx.operation, key, id, outcome);
+    }
+    return answered;
   }
 
   return {

@@ -5,9 +5,10 @@
  * agree with the answers they explain.
  */
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { MaxDepthExceededError, type JsonObject, type SubjectRef } from '../../src/core/index.js';
 import { createEngine, type Engine, type Permissionship } from '../../src/engine/index.js';
+import { SqliteReader } from '../../src/store/sqlite/sqlite-reader.js';
 import { ReferenceEvaluator, type RefValue } from '../reference/evaluator.js';
 import { CONTEXTS, IDS, USERS, caseArb, type GeneratedCase } from './arbitraries.js';
 import { collect, setup } from './harness.js';
@@ -51,12 +52,28 @@ function subjectsOf(c: GeneratedCase): SubjectRef[] {
 }
 
 describe('engine properties', () => {
-  it('check agrees with the reference evaluator, with and without the cache and batched reads', async () => {
+  it('check agrees with the reference evaluator, with and without the cache, batched reads and recursive queries', async () => {
+    // Counts the recursive queries whose answer the engine used, so the property cannot pass
+    // by always falling back to the walk.
+    const reach = SqliteReader.prototype.reach;
+    let decided = 0;
+    const spy = vi.spyOn(SqliteReader.prototype, 'reach').mockImplementation(async function (this: SqliteReader, query, start, subject) {
+      const r = await reach.call(this, query, start, subject);
+      if (r !== undefined && r.found !== 'caveated' && r.maxDepth < query.depthLimit) decided++;
+      return r;
+    });
     await fc.assert(
       fc.asyncProperty(caseArb, async (c) => {
         const h = await setup(c.schema, c.relationships, DEPTH);
-        // The uncached engine also batches each object's reads, as it does on Postgres.
-        const cold = await setup(c.schema, c.relationships, { ...DEPTH, cache: false, chunkSize: 2, batchObjectReads: true });
+        // The cached engine answers what it can with recursive queries (the SQLite default); the
+        // uncached one only walks, batching each object's reads as it does on Postgres.
+        const cold = await setup(c.schema, c.relationships, {
+          ...DEPTH,
+          cache: false,
+          chunkSize: 2,
+          batchObjectReads: true,
+          recursiveQueries: false,
+        });
         try {
           for (const context of CONTEXTS.slice(0, 2)) {
             const ref = new ReferenceEvaluator(h.schema, c.relationships, context);
@@ -79,6 +96,8 @@ describe('engine properties', () => {
       }),
       { numRuns: RUNS },
     );
+    spy.mockRestore();
+    expect(decided).toBeGreaterThan(RUNS);
   }, 300_000);
 
   it('lookup resources returns exactly the resources check allows, with the same permissionship, also page by page', async () => {

@@ -60,6 +60,11 @@ export interface TrellisFromStoreOptions {
   readonly cache?: false | { readonly maxEntries?: number };
   /** Dispatch depth limit (default 50). */
   readonly maxDepth?: number;
+  /**
+   * Answer checks with one recursive SQL query per union-only part of the permission (SQLite
+   * and Postgres; default true). `false` always walks the graph read by read.
+   */
+  readonly recursiveQueries?: boolean;
   readonly limits?: Partial<Limits>;
   /** A minimize-latency read never sees a revision older than this instance's last write (default true). */
   readonly readYourWrites?: boolean;
@@ -140,6 +145,7 @@ export class Trellis {
       store,
       ...(options.cache !== undefined ? { cache: options.cache } : {}),
       ...(options.maxDepth !== undefined ? { maxDepth: options.maxDepth } : {}),
+      ...(options.recursiveQueries !== undefined ? { recursiveQueries: options.recursiveQueries } : {}),
       readYourWrites: options.readYourWrites ?? true,
     });
     this.ctx = {
