@@ -330,14 +330,19 @@ export function createEngine(options: EngineOptions): Engine {
     const plan = ctx.trace ? undefined : reachPlan(ctx, type, permission, subject);
     if (plan === undefined) return answered;
     const key = { revision: ctx.revision, resourceType: type, relation: permission, subject };
-    for (const id of ids) {
-      // Cached results are left to the dispatch, which answers them without I/O.
-      if (caching?.peek(key, id, maxDepth) !== undefined) continue;
-      const answer = await answerPlan(plan, ctx.reader, type, id, subject);
-      if (answer === undefined) continue;
-      const outcome = answer === 'member' ? MEMBER : undefined;
-      answered.set(id, outcome);
-      reachAnswered(ctx.operation, key, id, outcome);
+    // Cached results are left to the dispatch, which answers them without I/O.
+    const asked = [...ids].filter((id) => caching?.peek(key, id, maxDepth) === undefined);
+    // Up to `chunkSize` items in flight: on Postgres each query is a round trip.
+    for (let i = 0; i < asked.length; i += chunkSize) {
+      const part = asked.slice(i, i + chunkSize);
+      const answers = await Promise.all(part.map((id) => answerPlan(plan, ctx.reader, type, id, subject)));
+      answers.forEach((answer, j) => {
+        if (answer === undefined) return;
+        const id = part[j] as string;
+        const outcome = answer === 'member' ? MEMBER : undefined;
+        answered.set(id, outcome);
+        reachAnswered(ctx.operation, key, id, outcome);
+      });
     }
     return answered;
   }
