@@ -20,7 +20,7 @@ import type { CheckSystem } from './systems/check-system.js';
 import { runDocs, sqlitePath } from './workloads/docs-suite.js';
 import { runOrgs } from './workloads/orgs-suite.js';
 import { runStress } from './workloads/stress-suite.js';
-import { COLD_ROW, WARM_ROW } from './workloads/side-by-side.js';
+import { COLD_ROW, WALK_ROW, WARM_ROW } from './workloads/side-by-side.js';
 import { grpcRowName } from './workloads/grpc-suite.js';
 
 let dir = '';
@@ -52,6 +52,7 @@ describe('workloads on tiny datasets', () => {
       'trellis bulk import',
       WARM_ROW,
       COLD_ROW,
+      WALK_ROW,
       'trellis check, ~90% repeated questions',
       'trellis bulk check x100, cache off',
       'trellis lookup resources (document view)',
@@ -67,6 +68,7 @@ describe('workloads on tiny datasets', () => {
     expect(rec.crossChecks.map((c) => [c.system, c.disagreements])).toEqual([
       ['trellis vs docs oracle', 0],
       ['trellis (cache off)', 0],
+      ['trellis (cache off, walk only)', 0],
       ['trellis mixed vs docs oracle', 0],
       ['recursive SQL (sqlite)', 0],
       ['casbin', 0],
@@ -77,6 +79,7 @@ describe('workloads on tiny datasets', () => {
     const ratios = withRatios(rec.rows);
     expect(ratios.find((r) => r.name === 'casbin')?.reference).toBe(COLD_ROW);
     expect(ratios.find((r) => r.name === 'casbin')?.vsTrellis).toBeGreaterThan(0);
+    expect(ratios.find((r) => r.name === WALK_ROW)?.reference).toBe(COLD_ROW);
   });
 
   it('stress: chains, the big group (with its probes) and the wide folder', async () => {

@@ -14,6 +14,8 @@ export interface OpenOptions {
   readonly datastore: string;
   /** `false` disables the dispatch cache: every check goes to the store (a cold check). */
   readonly cache: boolean;
+  /** `false`: every cache miss walks the graph instead of asking recursive queries. */
+  readonly recursiveQueries?: boolean;
   readonly quantizationMs?: number;
 }
 
@@ -25,6 +27,7 @@ export async function openTrellis(options: OpenOptions): Promise<Trellis> {
     gcIntervalMs: 0,
     ...(options.cache ? { cache: { maxEntries: 1_000_000 } } : { cache: false }),
     ...(options.quantizationMs !== undefined ? { quantizationMs: options.quantizationMs } : {}),
+    ...(options.recursiveQueries !== undefined ? { recursiveQueries: options.recursiveQueries } : {}),
   };
   return TrellisClass.open(opts);
 }

@@ -17,7 +17,7 @@ import type { Recorder } from '../harness/recorder.js';
 import { measuredRow, type RowContext } from '../harness/rows.js';
 import { hitRatio, openTrellis, trellisCheckSystem, type Trellis } from '../systems/trellis-system.js';
 import type { CheckSystem } from '../systems/check-system.js';
-import { COLD_ROW, runSideBySide, WARM_ROW } from './side-by-side.js';
+import { COLD_ROW, runSideBySide, WALK_ROW, WARM_ROW } from './side-by-side.js';
 import { measureLookupResources, measureLookupSubjects } from './lookups.js';
 import { measureWrites } from './writes.js';
 
@@ -45,6 +45,7 @@ export async function runDocs(rec: Recorder, cfg: BenchConfig, o: DocsRunOptions
 
   const warm = await openTrellis({ datastore: o.datastore, cache: true });
   let cold: Trellis | undefined;
+  let walked: Trellis | undefined;
   try {
     await warm.writeSchema(dataset.schema);
     let token = '';
@@ -82,6 +83,19 @@ export async function runDocs(rec: Recorder, cfg: BenchConfig, o: DocsRunOptions
     rec.add(measuredRow(ctx, COLD_ROW, 'trellis', coldRun.measurement, statusOf(coldRun.report)));
     rec.point(`trellis cache off${series}`, o.size, coldRun.measurement.latency.p50Us);
 
+    walked = await openTrellis({ datastore: o.datastore, cache: false, recursiveQueries: false });
+    const walkRun = await measureChecks(
+      ctx.section,
+      trellisCheckSystem(walked, 'trellis (cache off, walk only)', { kind: 'at_least_as_fresh', token }),
+      dataset.questions,
+      reference,
+      opts,
+    );
+    if (walkRun.report) rec.crossChecked(walkRun.report);
+    rec.add(measuredRow(ctx, WALK_ROW, 'trellis', walkRun.measurement, { reference: COLD_ROW, ...statusOf(walkRun.report) }));
+    await walked.close();
+    walked = undefined;
+
     await measureMixed(rec, cfg, ctx, warm, dataset, graph);
     await measureBulk(rec, cfg, ctx, cold, dataset.questions, reference, { kind: 'at_least_as_fresh', token });
     await measureLookupResources(
@@ -105,6 +119,7 @@ export async function runDocs(rec: Recorder, cfg: BenchConfig, o: DocsRunOptions
     // Writes last: each one moves the revision and so retires the cache the rows above used.
     await measureWrites(rec, ctx, warm, o.size, opts);
   } finally {
+    await walked?.close();
     await cold?.close();
     await warm.close();
   }

@@ -18,6 +18,8 @@ import { openSqliteBaselines } from '../systems/sqlite-baselines.js';
 
 export const WARM_ROW = 'trellis check, warm cache';
 export const COLD_ROW = 'trellis check, cache off';
+/** The cache-off check without recursive queries: the graph walk alone, for comparison. */
+export const WALK_ROW = 'trellis check, cache off, walk only';
 
 export interface SideBySideInput {
   readonly dataset: Dataset;
