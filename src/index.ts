@@ -44,6 +44,7 @@ export type {
   CheckTrace,
   Consistency,
   EngineMetrics,
+  OperationMetrics,
   ExpandedSubject,
   ExpandRequest,
   ExpandResult,

@@ -208,6 +208,7 @@ export function createEngine(options: EngineOptions): Engine {
     const plan = trace ? undefined : reachPlan(ctx, resourceType, req.permission, subject);
     if (plan !== undefined)
       return answerPlan(plan, ctx.reader, resourceType, id, subject).then((answer) => {
+        metrics.recursive('check', answer !== undefined);
         if (answer === undefined) return checkWalked(req, ctx, subject, hash);
         const outcome = answer === 'member' ? MEMBER : undefined;
         reachAnswered('check', { revision, resourceType, relation: req.permission, subject }, id, outcome);
@@ -337,6 +338,7 @@ export function createEngine(options: EngineOptions): Engine {
       const part = asked.slice(i, i + chunkSize);
       const answers = await Promise.all(part.map((id) => answerPlan(plan, ctx.reader, type, id, subject)));
       answers.forEach((answer, j) => {
+        ctx.metrics.recursive(ctx.operation, answer !== undefined);
         if (answer === undefined) return;
         const id = part[j] as string;
         const outcome = answer === 'member' ? MEMBER : undefined;

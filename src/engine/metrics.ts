@@ -1,10 +1,12 @@
 /** Dispatch and cache counters per operation, exposed through `Engine.metrics()`. */
-import type { EngineMetrics } from './types.js';
+import type { EngineMetrics, OperationMetrics } from './types.js';
 
 interface Counters {
   dispatches: number;
   cacheHits: number;
   cacheMisses: number;
+  recursiveAnswers: number;
+  recursiveWalks: number;
 }
 
 export class MetricsRecorder {
@@ -13,7 +15,7 @@ export class MetricsRecorder {
   private counters(op: string): Counters {
     let c = this.byOp.get(op);
     if (!c) {
-      c = { dispatches: 0, cacheHits: 0, cacheMisses: 0 };
+      c = { dispatches: 0, cacheHits: 0, cacheMisses: 0, recursiveAnswers: 0, recursiveWalks: 0 };
       this.byOp.set(op, c);
     }
     return c;
@@ -29,17 +31,24 @@ export class MetricsRecorder {
     c.cacheMisses += misses;
   }
 
+  /** A check with a recursive-query plan: answered by the queries, or left to the walk. */
+  recursive(op: string, answered: boolean): void {
+    const c = this.counters(op);
+    if (answered) c.recursiveAnswers++;
+    else c.recursiveWalks++;
+  }
+
   snapshot(): EngineMetrics {
-    let dispatches = 0;
-    let cacheHits = 0;
-    let cacheMisses = 0;
-    const byOperation: Record<string, { dispatches: number; cacheHits: number; cacheMisses: number }> = {};
+    const total = { dispatches: 0, cacheHits: 0, cacheMisses: 0, recursiveAnswers: 0, recursiveWalks: 0 };
+    const byOperation: Record<string, OperationMetrics> = {};
     for (const [op, c] of this.byOp) {
-      dispatches += c.dispatches;
-      cacheHits += c.cacheHits;
-      cacheMisses += c.cacheMisses;
+      total.dispatches += c.dispatches;
+      total.cacheHits += c.cacheHits;
+      total.cacheMisses += c.cacheMisses;
+      total.recursiveAnswers += c.recursiveAnswers;
+      total.recursiveWalks += c.recursiveWalks;
       byOperation[op] = { ...c };
     }
-    return { dispatches, cacheHits, cacheMisses, byOperation };
+    return { ...total, byOperation };
   }
 }

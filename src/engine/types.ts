@@ -150,9 +150,16 @@ export interface LookupSubjectsResult {
   readonly lookedUpAt: string;
 }
 
-export interface EngineMetrics {
+export interface OperationMetrics {
   readonly dispatches: number;
   readonly cacheHits: number;
   readonly cacheMisses: number;
-  readonly byOperation: Readonly<Record<string, { readonly dispatches: number; readonly cacheHits: number; readonly cacheMisses: number }>>;
+  /** Checks (or bulk items) answered by recursive queries instead of the walk. */
+  readonly recursiveAnswers: number;
+  /** Checks with a recursive-query plan that the walk answered (caveats, depth, parts the queries cannot decide). */
+  readonly recursiveWalks: number;
+}
+
+export interface EngineMetrics extends OperationMetrics {
+  readonly byOperation: Readonly<Record<string, OperationMetrics>>;
 }

@@ -39,6 +39,7 @@ describe('observability', () => {
         /grpc_server_handling_seconds_count\{grpc_service="authzed.api.v1.PermissionsService",grpc_method="CheckPermission"\} 2/,
       );
       expect(text).toContain('trellis_cache_hits_total');
+      expect(text).toContain('trellis_recursive_query_answers_total');
     } finally {
       await h.close();
     }

@@ -320,7 +320,7 @@ describe('self and metrics', () => {
     expect((await check('ann', 'bob')).permissionship).toBe('no_permission');
     await check('ann', 'ann');
     const m = h.engine.metrics();
-    expect(m.byOperation['check']).toEqual({ dispatches: 3, cacheHits: 1, cacheMisses: 2 });
+    expect(m.byOperation['check']).toEqual({ dispatches: 3, cacheHits: 1, cacheMisses: 2, recursiveAnswers: 0, recursiveWalks: 0 });
     expect(
       await collect(h.engine.lookupResources({ resourceType: 'user', permission: 'myself', subject: { type: 'user', id: 'ann' } })),
     ).toHaveLength(1);

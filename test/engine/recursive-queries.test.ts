@@ -286,6 +286,22 @@ function engineCases(open: Open): void {
     }
   });
 
+  it('are counted in the metrics apart from the checks the walk answered', async () => {
+    const h = await open(DOCS, 'folder:a#parent@folder:b\nfolder:b#parent@folder:a\nfolder:f#viewer@user:ann');
+    try {
+      const engine = createEngine({ store: h.store, cache: false });
+      expect(await answer(engine, 'folder:f', 'view', user('ann'))).toBe('has_permission');
+      expect(await answer(engine, 'folder:f', 'view', user('bob'))).toBe('no_permission');
+      expect(await answer(engine, 'folder:a', 'view', user('bob'))).toBe('depth');
+      await engine.checkBulk({ items: [{ resource: { type: 'folder', id: 'f' }, permission: 'view', subject: user('ann') }] });
+      const m = engine.metrics();
+      expect([m.byOperation['check']?.recursiveAnswers, m.byOperation['check']?.recursiveWalks]).toEqual([2, 1]);
+      expect([m.byOperation['check_bulk']?.recursiveAnswers, m.recursiveAnswers, m.recursiveWalks]).toEqual([1, 3, 1]);
+    } finally {
+      await h.close();
+    }
+  });
+
   it('answer bulk check items exactly as single checks', async () => {
     const h = await open(
       DOCS,

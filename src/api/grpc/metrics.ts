@@ -72,6 +72,22 @@ export class ServerMetrics {
         this.set(sum((m) => m.cacheMisses));
       },
     });
+    new Gauge({
+      name: 'trellis_recursive_query_answers_total',
+      help: 'Checks answered by recursive SQL queries instead of the graph walk since start.',
+      registers: [this.registry],
+      collect() {
+        this.set(sum((m) => m.recursiveAnswers));
+      },
+    });
+    new Gauge({
+      name: 'trellis_recursive_query_walks_total',
+      help: 'Checks with a recursive-query plan that the graph walk answered (caveats, depth, undecidable parts) since start.',
+      registers: [this.registry],
+      collect() {
+        this.set(sum((m) => m.recursiveWalks));
+      },
+    });
   }
 
   /** `method` is `Service/Method`. */
