@@ -48,46 +48,30 @@ export class ServerMetrics {
       registers: [this.registry],
     });
     const sum = (pick: (m: EngineMetrics) => number): number => engineMetrics().reduce((a, m) => a + pick(m), 0);
-    new Gauge({
-      name: 'trellis_dispatch_total',
-      help: 'Sub-problems dispatched by the engine since start.',
-      registers: [this.registry],
-      collect() {
-        this.set(sum((m) => m.dispatches));
-      },
-    });
-    new Gauge({
-      name: 'trellis_cache_hits_total',
-      help: 'Engine cache hits since start.',
-      registers: [this.registry],
-      collect() {
-        this.set(sum((m) => m.cacheHits));
-      },
-    });
-    new Gauge({
-      name: 'trellis_cache_misses_total',
-      help: 'Engine cache misses since start.',
-      registers: [this.registry],
-      collect() {
-        this.set(sum((m) => m.cacheMisses));
-      },
-    });
-    new Gauge({
-      name: 'trellis_recursive_query_answers_total',
-      help: 'Checks answered by recursive SQL queries instead of the graph walk since start.',
-      registers: [this.registry],
-      collect() {
-        this.set(sum((m) => m.recursiveAnswers));
-      },
-    });
-    new Gauge({
-      name: 'trellis_recursive_query_walks_total',
-      help: 'Checks with a recursive-query plan that the graph walk answered (caveats, depth, undecidable parts) since start.',
-      registers: [this.registry],
-      collect() {
-        this.set(sum((m) => m.recursiveWalks));
-      },
-    });
+    const engineGauges: readonly [string, string, (m: EngineMetrics) => number][] = [
+      ['trellis_dispatch_total', 'Sub-problems dispatched by the engine since start.', (m) => m.dispatches],
+      ['trellis_cache_hits_total', 'Engine cache hits since start.', (m) => m.cacheHits],
+      ['trellis_cache_misses_total', 'Engine cache misses since start.', (m) => m.cacheMisses],
+      [
+        'trellis_recursive_query_answers_total',
+        'Checks answered by recursive SQL queries instead of the graph walk since start.',
+        (m) => m.recursiveAnswers,
+      ],
+      [
+        'trellis_recursive_query_walks_total',
+        'Checks with a recursive-query plan that the graph walk answered (caveats, depth, undecidable parts) since start.',
+        (m) => m.recursiveWalks,
+      ],
+    ];
+    for (const [name, help, pick] of engineGauges)
+      new Gauge({
+        name,
+        help,
+        registers: [this.registry],
+        collect() {
+          this.set(sum(pick));
+        },
+      });
   }
 
   /** `method` is `Service/Method`. */
