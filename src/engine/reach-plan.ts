@@ -123,9 +123,9 @@ function compileLeaf(
   };
   seen.add(`${type}#${start}`);
   const hop = (h: ReachHop): void => {
-    const key = `${h.relation}\u0000${h.subjectTypes.join(',')}\u0000${h.subjectRelation ?? ''}\u0000${h.to}`;
-    const known = hops.get(`${h.fromType}#${h.fromMember}\u0000${key}`);
-    if (known === undefined || known.depth < h.depth) hops.set(`${h.fromType}#${h.fromMember}\u0000${key}`, h);
+    const key = `${h.fromType}#${h.fromMember}\u0000${h.relation}\u0000${h.subjectTypes.join(',')}\u0000${h.subjectRelation ?? ''}\u0000${h.to}`;
+    const known = hops.get(key);
+    if (known === undefined || known.depth < h.depth) hops.set(key, h);
   };
   for (let node = todo.pop(); node !== undefined; node = todo.pop()) {
     const from = { fromType: node.type, fromMember: node.member };

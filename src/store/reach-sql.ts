@@ -14,7 +14,7 @@
  * the least `cav` among terminal rows (null when none was reached).
  */
 import { ELLIPSIS, WILDCARD_ID } from '../core/index.js';
-import type { ReachQuery } from './reach.js';
+import type { ReachQuery, ReachResult } from './reach.js';
 
 /** Binds: the start node, the subject and the revision (and, on SQLite, the clock). */
 export interface ReachBindings {
@@ -32,7 +32,7 @@ export interface ReachBindings {
 export const MAX_REACH_TERMS = 500;
 
 interface ReachDialect {
-  param(name: keyof ReachBindings): string;
+  param(name: Exclude<keyof ReachBindings, 'now'>): string;
   /** The expiry clock in epoch ms. */
   readonly now: string;
   /** A string column of the recursive table. */
@@ -51,14 +51,13 @@ const SQLITE: ReachDialect = {
   step: (terms) => terms.map((t) => `SELECT ${t.select} FROM n CROSS JOIN ${t.from} WHERE ${t.where}`).join(' UNION '),
 };
 
-const PG_PARAMS: Record<keyof ReachBindings, string> = {
+const PG_PARAMS: Record<Exclude<keyof ReachBindings, 'now'>, string> = {
   type: '$1',
   id: '$2',
   member: '$3',
   stype: '$4',
   sid: '$5',
   rev: '$6::bigint',
-  now: '',
 };
 
 const POSTGRES: ReachDialect = {
@@ -70,9 +69,17 @@ const POSTGRES: ReachDialect = {
     `SELECT x.* FROM n CROSS JOIN LATERAL (${terms.map((t) => `SELECT ${t.select} FROM ${t.from} WHERE ${t.where}`).join(' UNION ALL ')}) AS x`,
 };
 
-/** The order of Postgres's bind values. */
-export function postgresReachValues(b: ReachBindings): unknown[] {
+/** The order of Postgres's bind values (no clock: the statement reads the database's). */
+export function postgresReachValues(b: Omit<ReachBindings, 'now'>): unknown[] {
   return [b.type, b.id, b.member, b.stype, b.sid, b.rev];
+}
+
+/** The result from the statement's one row (either column null when nothing matched). */
+export function reachResult(depth: number | null | undefined, caveated: number | null | undefined): ReachResult {
+  return {
+    found: caveated === null || caveated === undefined ? 'none' : caveated === 0 ? 'clean' : 'caveated',
+    maxDepth: depth ?? 0,
+  };
 }
 
 function text(s: string): string {

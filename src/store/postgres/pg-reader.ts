@@ -32,7 +32,7 @@ import { counterSql, decodeCounterFilter, encodeCounterFilter } from '../counter
 import type { PgQueryable } from './driver.js';
 import { pgDialect, pgExec, pgQuery } from './pg-connection.js';
 import type { ReachQuery, ReachResult, ReachStart, ReachSubject } from '../reach.js';
-import { postgresReachSql, postgresReachValues } from '../reach-sql.js';
+import { postgresReachSql, postgresReachValues, reachResult } from '../reach-sql.js';
 
 const COUNTERS = counterSql((n) => `$${n}`);
 
@@ -90,10 +90,9 @@ export class PgReader implements StoreReader {
   async reach(query: ReachQuery, start: ReachStart, subject: ReachSubject): Promise<ReachResult | undefined> {
     const sql = reachStatement(query);
     if (sql === undefined) return undefined;
-    const values = postgresReachValues({ ...start, stype: subject.type, sid: subject.id, rev: this.revision, now: 0 });
+    const values = postgresReachValues({ ...start, stype: subject.type, sid: subject.id, rev: this.revision });
     const [row] = await pgQuery<{ depth: number | null; caveated: number | null }>(this.db, sql, values);
-    const caveated = row?.caveated ?? null;
-    return { found: caveated === null ? 'none' : caveated === 0 ? 'clean' : 'caveated', maxDepth: row?.depth ?? 0 };
+    return reachResult(row?.depth, row?.caveated);
   }
 
   async queryBatch(filters: readonly RelationshipFilter[]): Promise<Relationship[][]> {

@@ -48,6 +48,7 @@ import { counterSql, decodeCounterFilter, encodeCounterFilter } from '../counter
 import type { SqliteConnection } from './sqlite-connection.js';
 import { selectShape } from './select-shape.js';
 import type { ReachQuery, ReachResult, ReachStart, ReachSubject } from '../reach.js';
+import { reachResult } from '../reach-sql.js';
 
 /** A batch row: the relationship's columns, then the index of the filter it answers. */
 type BatchRow = readonly [...RawRelationshipRow, number];
@@ -135,9 +136,7 @@ export class SqliteReader implements StoreReader {
       rev: this.revision,
       now: this.conn.clock(),
     });
-    if (row === undefined) return undefined;
-    const [maxDepth, caveated] = row;
-    return { found: caveated === null ? 'none' : caveated === 0 ? 'clean' : 'caveated', maxDepth: maxDepth ?? 0 };
+    return row === undefined ? undefined : reachResult(row[0], row[1]);
   }
 
   async reverseIds(filter: ReverseIdsFilter): Promise<ReverseIds> {
