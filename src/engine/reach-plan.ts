@@ -16,7 +16,16 @@
  */
 import { ELLIPSIS } from '../core/index.js';
 import type { Definition, PermissionExpr, Relation, Schema } from '../schema/index.js';
-import type { ReachHop, ReachQuery, ReachResult, ReachSubject, ReachTerminal, StoreReader } from '../store/index.js';
+import {
+  HEIGHT_CAP,
+  type ReachHop,
+  type ReachNested,
+  type ReachQuery,
+  type ReachResult,
+  type ReachSubject,
+  type ReachTerminal,
+  type StoreReader,
+} from '../store/index.js';
 
 /** What to ask the store, and how to combine the answers at the top of the permission. */
 export type ReachPlan =
@@ -97,6 +106,67 @@ function definitionsWith(schema: Schema, member: string): string[] {
 }
 
 /**
+ * The arrows among a node's entries that another arrow over the same tupleset makes redundant:
+ * `parent->edit` beside `parent->view` when `view` includes `edit`. The other arrow's node
+ * reads, on the same objects, every relation the redundant one's would (and follows every arrow
+ * it would), each at least as deep, and opens frames at least as deep, so the query reaches the
+ * same subjects and sees a depth at least as great without the redundant nodes. On a folder
+ * chain that is one node per folder instead of three (view, edit, manage).
+ */
+function redundantArrows(schema: Schema, type: string, entries: readonly Entry[]): Set<Entry> {
+  const out = new Set<Entry>();
+  const arrows = entries.filter((e): e is ArrowEntry => e.kind === 'arrow');
+  for (const b of arrows) {
+    for (const a of arrows) {
+      if (a === b || out.has(a) || a.tupleset !== b.tupleset || a.computed === b.computed) continue;
+      if (arrowCovers(schema, arrowTargets(schema, type, a), arrowTargets(schema, type, b), a, b)) {
+        out.add(b);
+        break;
+      }
+    }
+  }
+  return out;
+}
+
+type ArrowEntry = Extract<Entry, { kind: 'arrow' }>;
+
+/**
+ * The types an arrow's hop follows (subject types of the tupleset that have the computed
+ * member) and its strays (types with the member that the tupleset does not allow; see ReachHop).
+ */
+function arrowTargets(schema: Schema, type: string, e: ArrowEntry): { followed: string[]; strays: string[] } {
+  const targets = definitionsWith(schema, e.computed);
+  const tupleset = schema.definitions.get(type)?.members.get(e.tupleset);
+  const allowed = new Set(tupleset?.kind === 'relation' ? tupleset.allowedTypes.filter((at) => !at.wildcard).map((at) => at.type) : []);
+  return { followed: targets.filter((t) => allowed.has(t)), strays: targets.filter((t) => !allowed.has(t)) };
+}
+
+/** Whether arrow `a`'s nodes cover arrow `b`'s (see redundantArrows): every row b follows, a follows, into a covering member. */
+function arrowCovers(
+  schema: Schema,
+  at: { followed: string[]; strays: string[] },
+  bt: { followed: string[]; strays: string[] },
+  a: ArrowEntry,
+  b: ArrowEntry,
+): boolean {
+  if (!bt.followed.every((t) => at.followed.includes(t)) || !bt.strays.every((t) => at.strays.includes(t))) return false;
+  // How much deeper a's nodes sit than b's.
+  const shift = a.offset - b.offset;
+  return bt.followed.every((t) => {
+    const x = memberClosure(schema, t, a.computed);
+    const y = memberClosure(schema, t, b.computed);
+    if (x === undefined || y === undefined || shift + x.frames < y.frames) return false;
+    return y.entries.every((ey) =>
+      x.entries.some((ex) =>
+        ey.kind === 'relation'
+          ? ex.kind === 'relation' && ex.relation === ey.relation && shift + ex.offset >= ey.offset
+          : ex.kind === 'arrow' && ex.tupleset === ey.tupleset && ex.computed === ey.computed && shift + ex.offset >= ey.offset,
+      ),
+    );
+  });
+}
+
+/**
  * The query for a part evaluated in the frame of the checked resource (`start` is its member
  * name, real or synthetic), or undefined when something it reaches is not union-only.
  */
@@ -130,20 +200,16 @@ function compileLeaf(
   for (let node = todo.pop(); node !== undefined; node = todo.pop()) {
     const from = { fromType: node.type, fromMember: node.member };
     slack = Math.max(slack, node.closure.frames);
+    const redundant = redundantArrows(schema, node.type, node.closure.entries);
     for (const e of node.closure.entries) {
       slack = Math.max(slack, e.offset);
+      if (redundant.has(e)) continue;
       if (e.kind === 'arrow') {
         // The walk follows every subject type that has the computed member; the schema says
         // which of them the tupleset can hold. Rows of the others cannot have been written
         // (writes and schema changes are validated), but if one is there the walk answers.
-        const targets = definitionsWith(schema, e.computed);
-        const tupleset = schema.definitions.get(node.type)?.members.get(e.tupleset);
-        const allowed = new Set(
-          tupleset?.kind === 'relation' ? tupleset.allowedTypes.filter((at) => !at.wildcard).map((at) => at.type) : [],
-        );
-        const followed = targets.filter((t) => allowed.has(t));
-        const strays = targets.filter((t) => !allowed.has(t));
-        if (targets.length === 0) continue;
+        const { followed, strays } = arrowTargets(schema, node.type, e);
+        if (followed.length + strays.length === 0) continue;
         hop({
           ...from,
           relation: e.tupleset,
@@ -174,9 +240,45 @@ function compileLeaf(
   }
   const depthLimit = maxDepth - slack;
   if (depthLimit <= 0) return undefined;
+  const nested = depthLimit < HEIGHT_CAP ? nestedKinds(schema, seen, hops, terminals) : [];
   const h = [...hops.values()];
   const t = [...terminals.values()];
-  return { key: JSON.stringify([depthLimit, h, t]), hops: h, terminals: t, depthLimit };
+  return { key: JSON.stringify([depthLimit, h, t, nested]), hops: h, terminals: t, nested, depthLimit };
+}
+
+/**
+ * The nodes among `seen` that are nested relations (`group#member: user | group#member`): their
+ * only hop is the relation's own rows back into the same type and relation. Their hop and
+ * terminal are taken out of `hops` and `terminals`; the store answers them by walking up from
+ * the subject instead, bounded by the nested-set index (../store/nested-heights.ts).
+ */
+function nestedKinds(
+  schema: Schema,
+  seen: ReadonlySet<string>,
+  hops: Map<string, ReachHop>,
+  terminals: Map<string, ReachTerminal>,
+): ReachNested[] {
+  const out: ReachNested[] = [];
+  for (const node of [...seen].sort()) {
+    const [type, member] = node.split('#') as [string, string];
+    if (schema.definitions.get(type)?.members.get(member)?.kind !== 'relation') continue;
+    const from = [...hops].filter(([, h]) => h.fromType === type && h.fromMember === member);
+    const only = from.length === 1 ? from[0]![1] : undefined;
+    const self =
+      only !== undefined &&
+      only.relation === member &&
+      only.subjectRelation === member &&
+      only.to === member &&
+      only.subjectTypes.length === 1 &&
+      only.subjectTypes[0] === type;
+    if (!self) continue;
+    hops.delete(from[0]![0]);
+    const terminalKey = `${type}#${member}\u0000${member}`;
+    const terminal = terminals.get(terminalKey);
+    terminals.delete(terminalKey);
+    out.push({ type, relation: member, depth: only.depth, direct: terminal?.direct ?? false, wildcard: terminal?.wildcard ?? false });
+  }
+  return out;
 }
 
 /** Plans for `type#member` and a subject type, per schema (compiled schemas are immutable). */

@@ -2,3 +2,4 @@
 export * from './store.js';
 export type * from './reach.js';
 export { openStore } from './open-store.js';
+export { HEIGHT_CAP } from './nested-heights.js';

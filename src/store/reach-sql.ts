@@ -10,11 +10,12 @@
  *   `n CROSS JOIN LATERAL (...)`; strings are cast to the key columns' "C" collation.
  *
  * Terminal rows are nodes with an empty type and member; a node's `cav` is 1 when its path
- * crossed a caveated relationship. The statement returns one row: the deepest node's depth and
- * the least `cav` among terminal rows (null when none was reached).
+ * crossed a caveated relationship. Nested nodes are not expanded (see `nestedParts`). The
+ * statement returns one row: the deepest node's depth and the least `cav` among terminal rows
+ * and nested nodes that contain the subject (null when none was reached).
  */
 import { ELLIPSIS, WILDCARD_ID } from '../core/index.js';
-import type { ReachQuery, ReachResult } from './reach.js';
+import type { ReachNested, ReachQuery, ReachResult } from './reach.js';
 
 /** Binds: the start node, the subject and the revision (and, on SQLite, the clock). */
 export interface ReachBindings {
@@ -133,7 +134,42 @@ function build(q: ReachQuery, d: ReachDialect): string | undefined {
   if (terms.length + 1 > MAX_REACH_TERMS) return undefined;
   const seed = `SELECT ${d.str(d.param('type'))}, ${d.str(d.param('id'))}, ${d.str(d.param('member'))}, 0, 0${d.seedGuard}`;
   const recursive = terms.length > 0 ? ` UNION ${d.step(terms)}` : '';
-  return `WITH RECURSIVE n(t, id, m, k, cav) AS (${seed}${recursive}) SELECT max(k) AS depth, min(CASE WHEN t = '' THEN cav END) AS caveated FROM n`;
+  const nested = nestedParts(q, d, alive);
+  return (
+    `WITH RECURSIVE n(t, id, m, k, cav) AS (${seed}${recursive})${nested.ctes}` +
+    ` SELECT max(${nested.depth}) AS depth, min(CASE WHEN n.t = '' THEN n.cav${nested.found} END) AS caveated FROM n${nested.joins}`
+  );
+}
+
+/**
+ * What nested nodes (./reach.ts, ReachNested) add to the statement: per kind, a recursive
+ * table `u<i>` of the objects whose relation contains the subject (its own rows, then up
+ * through nested rows; `cav` 1 when every way up crosses a caveat), joined to the nodes; and
+ * the nodes' depth extended by their height in the nested-set index.
+ */
+function nestedParts(q: ReachQuery, d: ReachDialect, alive: string): { ctes: string; depth: string; found: string; joins: string } {
+  const kinds = q.nested ?? [];
+  if (kinds.length === 0) return { ctes: '', depth: 'n.k', found: '', joins: '' };
+  const isKind = (k: ReachNested) => `n.t = ${text(k.type)} AND n.m = ${text(k.relation)}`;
+  let ctes = '';
+  let found = '';
+  let joins = ` LEFT JOIN nested_heights h ON (${kinds.map((k) => `(${isKind(k)})`).join(' OR ')}) AND h.object_type = n.t AND h.relation = n.m AND h.object_id = n.id`;
+  const depth = `CASE ${kinds.map((k) => `WHEN ${isKind(k)} THEN n.k + ${k.depth} * coalesce(h.height, 0)`).join(' ')} ELSE n.k END`;
+  kinds.forEach((k, i) => {
+    const ids = [k.direct ? d.param('sid') : undefined, k.wildcard ? `'${WILDCARD_ID}'` : undefined].filter((x) => x !== undefined);
+    if (ids.length === 0) return;
+    const u = `u${i}`;
+    const kind = `r.resource_type = ${text(k.type)} AND r.relation = ${text(k.relation)}`;
+    ctes +=
+      `, ${u}(id, cav) AS (` +
+      `SELECT ${d.str('r.resource_id')}, CASE WHEN r.caveat_name IS NOT NULL THEN 1 ELSE 0 END FROM relationships r` +
+      ` WHERE r.subject_type = ${d.param('stype')} AND r.subject_id IN (${ids.join(', ')}) AND r.subject_relation = '${ELLIPSIS}' AND ${kind} AND ${alive}` +
+      ` UNION SELECT ${d.str('r.resource_id')}, CASE WHEN ${u}.cav = 1 OR r.caveat_name IS NOT NULL THEN 1 ELSE 0 END FROM ${u} CROSS JOIN relationships r` +
+      ` WHERE r.subject_type = ${text(k.type)} AND r.subject_id = ${u}.id AND r.subject_relation = ${text(k.relation)} AND ${kind} AND ${alive})`;
+    joins += ` LEFT JOIN ${u} ON ${isKind(k)} AND ${u}.id = n.id`;
+    found += ` WHEN ${u}.id IS NOT NULL THEN CASE WHEN n.cav = 1 OR ${u}.cav = 1 THEN 1 ELSE 0 END`;
+  });
+  return { ctes, depth, found, joins };
 }
 
 /** The SQLite statement (named binds), or undefined when it would have too many terms for one compound SELECT. */

@@ -37,11 +37,30 @@ export interface ReachTerminal {
   readonly wildcard: boolean;
 }
 
+/**
+ * Nodes `type#relation` of a nested relation (one whose only subject sets are `type#relation`
+ * itself, such as `group#member: user | group#member`) are not expanded: such a node reaches the
+ * subject when a walk *up* from the subject's own rows of that relation, through nested rows,
+ * arrives at it; and the nested-set index (./nested-heights.ts) bounds how deep the walk down
+ * from it would have gone: `depth` per nested row, times the node's height.
+ */
+export interface ReachNested {
+  readonly type: string;
+  readonly relation: string;
+  /** The depth one nested row adds. */
+  readonly depth: number;
+  /** Rows naming the subject itself / its type's wildcard are members. */
+  readonly direct: boolean;
+  readonly wildcard: boolean;
+}
+
 export interface ReachQuery {
-  /** Equal keys mean equal hops, terminals and limit: the store prepares one statement per key. */
+  /** Equal keys mean equal hops, terminals, nested kinds and limit: the store prepares one statement per key. */
   readonly key: string;
   readonly hops: readonly ReachHop[];
   readonly terminals: readonly ReachTerminal[];
+  /** Absent or empty: every node is expanded. Hops and terminals never start at a nested node. */
+  readonly nested?: readonly ReachNested[];
   /** Nodes at this depth or deeper are not expanded (the result's maxDepth then says so). */
   readonly depthLimit: number;
 }

@@ -140,27 +140,87 @@ describe('recursive query plans', () => {
   });
 
   it('gives the store the hops and terminals the walk would read, with the depth each one adds', () => {
-    const p = new ReachPlanner(50).plan(schema, 'group', 'member', 'user');
+    const p = new ReachPlanner(50).plan(schema, 'doc', 'viewer', 'user');
     expect(p).toEqual({
       kind: 'leaf',
-      start: 'member',
+      start: 'viewer',
       query: {
         key: expect.any(String),
         hops: [
           {
-            fromType: 'group',
-            fromMember: 'member',
-            relation: 'member',
+            fromType: 'doc',
+            fromMember: 'viewer',
+            relation: 'viewer',
             subjectTypes: ['group'],
             subjectRelation: 'member',
             to: 'member',
             depth: 1,
           },
         ],
-        terminals: [{ fromType: 'group', fromMember: 'member', relation: 'member', direct: true, wildcard: false }],
+        terminals: [{ fromType: 'doc', fromMember: 'viewer', relation: 'viewer', direct: true, wildcard: false }],
+        // group#member holds only users and itself: the store walks up from the user instead.
+        nested: [{ type: 'group', relation: 'member', depth: 1, direct: true, wildcard: false }],
         depthLimit: 50,
       },
     });
+  });
+
+  it('answers nested relations from the nested-set index only where their only subject sets are themselves', () => {
+    const mixed = compileSchemaOrThrow(`
+      definition user {}
+      definition team {
+        relation member: user | team#member
+      }
+      definition group {
+        relation member: user | user:* | group#member | team#member
+        relation owner: user | group#owner
+      }
+    `);
+    const q = (type: string, member: string) => {
+      const p = new ReachPlanner(50).plan(mixed, type, member, 'user');
+      return p?.kind === 'leaf' ? p.query : undefined;
+    };
+    // group#member also holds teams: its rows are walked down; team#member is nested.
+    expect(q('group', 'member')?.nested).toEqual([{ type: 'team', relation: 'member', depth: 1, direct: true, wildcard: false }]);
+    expect(
+      q('group', 'member')?.hops.map((h) => `${h.fromType}#${h.fromMember} ${h.relation} -> ${h.subjectTypes.join()}#${h.to}`),
+    ).toEqual(['group#member member -> group#member', 'group#member member -> team#member']);
+    expect(q('group', 'owner')?.nested).toEqual([{ type: 'group', relation: 'owner', depth: 1, direct: true, wildcard: false }]);
+    expect(q('group', 'owner')?.hops).toEqual([]);
+    // No nested kinds where the depth limit reaches the index's cap.
+    const huge = new ReachPlanner(5000).plan(mixed, 'group', 'owner', 'user');
+    expect(huge?.kind === 'leaf' ? huge.query.nested : 'not a leaf').toEqual([]);
+  });
+
+  it('drops arrows that another arrow over the same rows covers, but not the others', () => {
+    const docs = compileSchemaOrThrow(`
+      definition user {}
+      definition folder {
+        relation parent: folder
+        relation owner: user
+        relation editor: user
+        relation viewer: user
+        permission manage = owner + parent->manage
+        permission edit = manage + editor + parent->edit
+        permission view = viewer + edit + parent->view
+        permission shallow = viewer + parent->view + parent->owner_only
+        permission owner_only = owner
+        permission editor_only = editor
+        permission split = parent->owner_only + parent->editor_only
+      }
+    `);
+    const hops = (member: string) => {
+      const p = new ReachPlanner(50).plan(docs, 'folder', member, 'user');
+      if (p?.kind !== 'leaf') return undefined;
+      return p.query.hops.map((h) => `${h.fromMember} ${h.relation}->${h.to} +${h.depth}`).sort();
+    };
+    // view includes edit includes manage: one node per folder, one arrow each.
+    expect(hops('view')).toEqual(['view parent->view +1']);
+    expect(hops('edit')).toEqual(['edit parent->edit +1']);
+    // view reads owner too (three frames down): parent->owner_only adds nothing.
+    expect(hops('shallow')).toEqual(['shallow parent->view +1', 'view parent->view +1']);
+    // Neither covers the other.
+    expect(hops('split')).toEqual(['split parent->editor_only +1', 'split parent->owner_only +1']);
   });
 });
 

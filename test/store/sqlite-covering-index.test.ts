@@ -48,14 +48,14 @@ test('a store made before migration 3 gets the covering subject index on open, d
   await s1.close();
   // Turn it back into a version-2 file: the old, non-covering index.
   const db = new Database(path);
-  db.exec(`DROP INDEX relationships_by_subject; ${OLD_INDEX}; PRAGMA user_version = 2;`);
+  db.exec(`DROP INDEX relationships_by_subject; ${OLD_INDEX}; DROP TABLE nested_heights; PRAGMA user_version = 2;`);
   db.close();
   expect(subjectIndex(path)).toEqual({ sql: OLD_INDEX, version: 2 });
 
   const s2 = await openStore(path, { gcIntervalMs: 0, quantizationMs: 0 });
   try {
     const { sql, version } = subjectIndex(path);
-    expect(version).toBe(3);
+    expect(version).toBe(4);
     for (const c of COVERING) expect(sql).toContain(c);
     expect(sql).toMatch(/\(subject_type, subject_id, subject_relation, resource_type, relation, resource_id,/);
     const r = await s2.reader(await s2.headRevision()).reverseIds(FILTER);
@@ -66,7 +66,7 @@ test('a store made before migration 3 gets the covering subject index on open, d
   // Opening again is a no-op.
   const s3 = await openStore(path, { gcIntervalMs: 0, quantizationMs: 0 });
   await s3.close();
-  expect(subjectIndex(path).version).toBe(3);
+  expect(subjectIndex(path).version).toBe(4);
 });
 
 test('a bulk import into an empty table rebuilds the covering index, and reverse reads use it alone', async () => {

@@ -8,11 +8,18 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { PgClient } from './driver.js';
+import { raiseHeights } from '../nested-heights.js';
+import { rowToRelationship, type RelationshipRow } from '../row-codec.js';
+import { REL_COLUMNS } from '../sql-filter.js';
 import { CLOCK_MS, pgExec, pgQuery } from './pg-connection.js';
+import { pgHeightOps } from './pg-reader.js';
 
 const key = (name: string) => `${name} text COLLATE "C" NOT NULL`;
 
-const MIGRATIONS: readonly ((id: string) => string)[] = [
+/** A migration's SQL (given a fresh unique id), and optionally a step that needs code, in the same transaction. */
+type Migration = ((id: string) => string) & { readonly after?: (client: PgClient) => Promise<void> };
+
+const MIGRATIONS: readonly Migration[] = [
   (uniqueId) => `
     CREATE TABLE meta (key text PRIMARY KEY, value text NOT NULL);
     INSERT INTO meta (key, value) VALUES ('unique_id', '${uniqueId}');
@@ -59,6 +66,28 @@ const MIGRATIONS: readonly ((id: string) => string)[] = [
       ON relationships (subject_type, subject_id, subject_relation, resource_type, relation, resource_id)
       INCLUDE (created_rev, deleted_rev, expires_at, caveat_name);
   `,
+  // The nested-set index (../nested-heights.ts), filled from every stored version of every
+  // nested relationship, so it bounds every revision still readable.
+  Object.assign(
+    () => `
+      CREATE TABLE nested_heights (
+        ${key('object_type')}, ${key('relation')}, ${key('object_id')},
+        height integer NOT NULL,
+        PRIMARY KEY (object_type, relation, object_id)
+      );
+    `,
+    {
+      after: async (client: PgClient) => {
+        const rows = await pgQuery<RelationshipRow>(
+          client,
+          `SELECT ${REL_COLUMNS} FROM relationships WHERE subject_type = resource_type AND subject_relation = relation`,
+          [],
+          false,
+        );
+        await raiseHeights(pgHeightOps(client), rows.map(rowToRelationship), true);
+      },
+    },
+  ),
 ];
 
 export const MIGRATION_COUNT = MIGRATIONS.length;
@@ -77,7 +106,9 @@ export async function migratePostgres(client: PgClient, schema: string): Promise
     for (let v = row?.v ?? 0; v < MIGRATIONS.length; v++) {
       await pgExec(client, 'BEGIN');
       try {
-        await pgExec(client, MIGRATIONS[v]!(randomUUID()));
+        const m = MIGRATIONS[v]!;
+        await pgExec(client, m(randomUUID()));
+        await m.after?.(client);
         await pgExec(client, 'INSERT INTO trellis_migrations (version) VALUES ($1)', [v + 1]);
         await pgExec(client, 'COMMIT');
       } catch (e) {

@@ -33,6 +33,7 @@ import type { PgQueryable } from './driver.js';
 import { pgDialect, pgExec, pgQuery } from './pg-connection.js';
 import type { ReachQuery, ReachResult, ReachStart, ReachSubject } from '../reach.js';
 import { postgresReachSql, postgresReachValues, reachResult } from '../reach-sql.js';
+import { raiseHeights, type HeightOps, type NestedEdge } from '../nested-heights.js';
 
 const COUNTERS = counterSql((n) => `$${n}`);
 
@@ -225,6 +226,7 @@ export class PgWriter extends PgReader implements StoreWriter, WriteOps {
       await this.insertRows(chunk);
       this.bulkInserted += chunk.length;
     }
+    await raiseHeights(pgHeightOps(this.db), relationships);
     return relationships.length;
   }
 
@@ -289,6 +291,7 @@ export class PgWriter extends PgReader implements StoreWriter, WriteOps {
 
   async insert(rows: readonly Relationship[]): Promise<void> {
     await this.insertRows(rows);
+    await raiseHeights(pgHeightOps(this.db), rows);
   }
 
   private async insertRows(rows: readonly Relationship[]): Promise<void> {
@@ -306,4 +309,36 @@ export class PgWriter extends PgReader implements StoreWriter, WriteOps {
       );
     }
   }
+}
+
+/** The nested-set index's reads and upsert (../nested-heights.ts) inside a write transaction. */
+export function pgHeightOps(db: PgQueryable): HeightOps {
+  const edges = (rows: { resource_id: string; subject_id: string }[]): NestedEdge[] =>
+    rows.map((r) => ({ resource: r.resource_id, subject: r.subject_id }));
+  const heights = (rows: { object_id: string; height: number }[]) => new Map(rows.map((r) => [r.object_id, Number(r.height)]));
+  const nestedRows = 'resource_type = $1 AND relation = $2 AND subject_type = $1 AND subject_relation = $2 AND deleted_rev IS NULL';
+  const heightSelect = 'SELECT object_id, height FROM nested_heights WHERE object_type = $1 AND relation = $2';
+  return {
+    heights: async (k, ids) => heights(await pgQuery(db, `${heightSelect} AND object_id = ANY($3::text[])`, [k.type, k.relation, ids])),
+    allHeights: async (k) => heights(await pgQuery(db, heightSelect, [k.type, k.relation])),
+    parents: async (k, ids) =>
+      edges(
+        await pgQuery(db, `SELECT resource_id, subject_id FROM relationships WHERE subject_id = ANY($3::text[]) AND ${nestedRows}`, [
+          k.type,
+          k.relation,
+          ids,
+        ]),
+      ),
+    allEdges: async (k) =>
+      edges(await pgQuery(db, `SELECT resource_id, subject_id FROM relationships WHERE ${nestedRows}`, [k.type, k.relation])),
+    save: async (k, raised) => {
+      await pgExec(
+        db,
+        `INSERT INTO nested_heights (object_type, relation, object_id, height)
+         SELECT $1, $2, id, h FROM unnest($3::text[], $4::integer[]) AS x(id, h)
+         ON CONFLICT (object_type, relation, object_id) DO UPDATE SET height = GREATEST(nested_heights.height, EXCLUDED.height)`,
+        [k.type, k.relation, [...raised.keys()], [...raised.values()]],
+      );
+    },
+  };
 }

@@ -8,9 +8,16 @@
  * plus the small change-feed index.
  */
 import { randomUUID } from 'node:crypto';
+import { raiseHeights } from '../nested-heights.js';
+import { rowToRelationship, type RelationshipRow } from '../row-codec.js';
+import { REL_COLUMNS } from '../sql-filter.js';
 import type { SqliteConnection } from './sqlite-connection.js';
+import { sqliteHeightOps } from './sqlite-reader.js';
 
-const MIGRATIONS: readonly string[] = [
+/** A migration: SQL, or a step that needs code. */
+type Migration = string | ((conn: SqliteConnection) => Promise<void>);
+
+const MIGRATIONS: readonly Migration[] = [
   `
   CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
   CREATE TABLE transactions (
@@ -60,14 +67,33 @@ const MIGRATIONS: readonly string[] = [
   CREATE INDEX relationships_by_subject ON relationships
     (subject_type, subject_id, subject_relation, resource_type, relation, resource_id, created_rev, deleted_rev, expires_at, caveat_name);
   `,
+  // The nested-set index (../nested-heights.ts), filled from every stored version of every
+  // nested relationship, so it bounds every revision still readable.
+  async (conn) => {
+    conn.exec(`
+      CREATE TABLE nested_heights (
+        object_type TEXT NOT NULL,
+        relation TEXT NOT NULL,
+        object_id TEXT NOT NULL,
+        height INTEGER NOT NULL,
+        PRIMARY KEY (object_type, relation, object_id)
+      ) WITHOUT ROWID;
+    `);
+    const rows = conn.all<RelationshipRow>(
+      `SELECT ${REL_COLUMNS} FROM relationships WHERE subject_type = resource_type AND subject_relation = relation`,
+    );
+    await raiseHeights(sqliteHeightOps(conn), rows.map(rowToRelationship), true);
+  },
 ];
 
 /** Applies pending migrations; the caller holds the write lock (BEGIN IMMEDIATE). */
-export function migrateSqlite(conn: SqliteConnection, now: number): void {
+export async function migrateSqlite(conn: SqliteConnection, now: number): Promise<void> {
   const row = conn.get<{ user_version: number }>('PRAGMA user_version');
   const version = row?.user_version ?? 0;
   for (let v = version; v < MIGRATIONS.length; v++) {
-    conn.exec(MIGRATIONS[v]!);
+    const m = MIGRATIONS[v]!;
+    if (typeof m === 'string') conn.exec(m);
+    else await m(conn);
     if (v === 0) {
       conn.run('INSERT INTO meta (key, value) VALUES (?, ?)', ['unique_id', randomUUID()]);
       // A fresh store starts at an empty revision 1 so head is always >= 1.

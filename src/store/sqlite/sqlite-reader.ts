@@ -49,6 +49,7 @@ import type { SqliteConnection } from './sqlite-connection.js';
 import { selectShape } from './select-shape.js';
 import type { ReachQuery, ReachResult, ReachStart, ReachSubject } from '../reach.js';
 import { reachResult } from '../reach-sql.js';
+import { raiseHeights, type HeightOps, type NestedEdge, type NestedKind } from '../nested-heights.js';
 
 /** A batch row: the relationship's columns, then the index of the filter it answers. */
 type BatchRow = readonly [...RawRelationshipRow, number];
@@ -263,6 +264,7 @@ export class SqliteWriter extends SqliteReader implements StoreWriter, WriteOps 
     // Nothing inserted yet into a table that was empty: load first, index after.
     if (this.importedKeys?.size === 0 && sorted.length >= LOAD_THEN_INDEX_MIN) {
       this.loadIntoEmptyTable(sorted);
+      await raiseHeights(sqliteHeightOps(this.conn), sorted);
       return sorted.length;
     }
     const exists = this.conn.statement(`SELECT 1 AS x FROM relationships WHERE ${KEY_MATCH} AND deleted_rev IS NULL LIMIT 1`);
@@ -282,6 +284,7 @@ export class SqliteWriter extends SqliteReader implements StoreWriter, WriteOps 
       }
       this.insertRows(chunk);
     }
+    await raiseHeights(sqliteHeightOps(this.conn), sorted);
     return relationships.length;
   }
 
@@ -362,6 +365,7 @@ export class SqliteWriter extends SqliteReader implements StoreWriter, WriteOps 
 
   async insert(rows: readonly Relationship[]): Promise<void> {
     this.insertRows(rows);
+    await raiseHeights(sqliteHeightOps(this.conn), rows);
   }
 
   private insertRows(rows: readonly Relationship[]): void {
@@ -375,4 +379,65 @@ export class SqliteWriter extends SqliteReader implements StoreWriter, WriteOps 
     // The remainder goes row by row so only two insert shapes are ever prepared.
     for (; start < rows.length; start++) this.conn.run(INSERT_ONE, [...relationshipValues(rows[start]!), this.revision]);
   }
+}
+
+/** Id lists per statement: well under SQLite's limit of bound parameters. */
+const IDS_PER_STATEMENT = 500;
+
+function inChunks<T>(ids: readonly string[], read: (chunk: readonly string[], marks: string) => T[]): T[] {
+  const out: T[] = [];
+  for (let i = 0; i < ids.length; i += IDS_PER_STATEMENT) {
+    const chunk = ids.slice(i, i + IDS_PER_STATEMENT);
+    for (const x of read(chunk, chunk.map(() => '?').join(', '))) out.push(x);
+  }
+  return out;
+}
+
+/** The nested-set index's reads and upsert (../nested-heights.ts) inside a write transaction. */
+export function sqliteHeightOps(conn: SqliteConnection): HeightOps {
+  const edges = (rows: [string, string][]): NestedEdge[] => rows.map(([resource, subject]) => ({ resource, subject }));
+  const heights = (rows: [string, number][]) => new Map(rows);
+  const nestedRows = 'resource_type = ? AND relation = ? AND subject_type = ? AND subject_relation = ? AND deleted_rev IS NULL';
+  return {
+    heights: async (k: NestedKind, ids) =>
+      heights(
+        inChunks(ids, (chunk, marks) =>
+          conn.allRaw<[string, number]>(
+            `SELECT object_id, height FROM nested_heights WHERE object_type = ? AND relation = ? AND object_id IN (${marks})`,
+            [k.type, k.relation, ...chunk],
+          ),
+        ),
+      ),
+    allHeights: async (k) =>
+      heights(
+        conn.allRaw<[string, number]>('SELECT object_id, height FROM nested_heights WHERE object_type = ? AND relation = ?', [
+          k.type,
+          k.relation,
+        ]),
+      ),
+    parents: async (k, ids) =>
+      edges(
+        inChunks(ids, (chunk, marks) =>
+          conn.allRaw<[string, string]>(
+            `SELECT resource_id, subject_id FROM relationships WHERE subject_id IN (${marks}) AND ${nestedRows}`,
+            [...chunk, k.type, k.relation, k.type, k.relation],
+          ),
+        ),
+      ),
+    allEdges: async (k) =>
+      edges(
+        conn.allRaw<[string, string]>(`SELECT resource_id, subject_id FROM relationships WHERE ${nestedRows}`, [
+          k.type,
+          k.relation,
+          k.type,
+          k.relation,
+        ]),
+      ),
+    save: async (k, raised) => {
+      const sql =
+        'INSERT INTO nested_heights (object_type, relation, object_id, height) VALUES (?, ?, ?, ?) ' +
+        'ON CONFLICT (object_type, relation, object_id) DO UPDATE SET height = max(height, excluded.height)';
+      for (const [id, h] of raised) conn.run(sql, [k.type, k.relation, id, h]);
+    },
+  };
 }

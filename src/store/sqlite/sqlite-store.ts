@@ -88,7 +88,7 @@ export class SqliteStore implements Store {
       conn.exec('PRAGMA temp_store = MEMORY');
       await withBusyRetry(() => conn.exec('BEGIN IMMEDIATE'));
       try {
-        migrateSqlite(conn, clock());
+        await migrateSqlite(conn, clock());
         conn.exec('COMMIT');
       } catch (e) {
         conn.exec('ROLLBACK');
