@@ -207,6 +207,8 @@ describe('recursive query plans', () => {
         permission owner_only = owner
         permission editor_only = editor
         permission split = parent->owner_only + parent->editor_only
+        permission owner_later = owner_only
+        permission flat = parent->owner_later + parent->owner_only
       }
     `);
     const hops = (member: string) => {
@@ -221,6 +223,9 @@ describe('recursive query plans', () => {
     expect(hops('shallow')).toEqual(['shallow parent->view +1', 'view parent->view +1']);
     // Neither covers the other.
     expect(hops('split')).toEqual(['split parent->editor_only +1', 'split parent->owner_only +1']);
+    // owner_later reads owner a frame deeper than owner_only does: it covers owner_only, not the
+    // other way round (the query's depth would fall short of the walk's).
+    expect(hops('flat')).toEqual(['flat parent->owner_later +1']);
   });
 });
 
