@@ -17,7 +17,7 @@ import { lookupResources, type Candidates } from './lookup-resources.js';
 import { lookupSubjects } from './lookup-subjects.js';
 import { MetricsRecorder } from './metrics.js';
 import { MEMBER, type Outcome } from './outcome.js';
-import { ReachPlanner, answerPlan, type ReachPlan } from './reach-plan.js';
+import { ReachPlanner, answerPlan, type PlannedReach } from './reach-plan.js';
 import { normalizeSubject, requireMember, validateSubject } from './request-validation.js';
 import { RequestContext } from './request-context.js';
 import { SchemaCache } from './schema-cache.js';
@@ -227,7 +227,7 @@ export function createEngine(options: EngineOptions): Engine {
   }
 
   /** The plan for a check when the store can answer recursive queries and the subject is plain. */
-  function reachPlan(ctx: DispatchContext, resourceType: string, permission: string, subject: SubjectRef): ReachPlan | undefined {
+  function reachPlan(ctx: DispatchContext, resourceType: string, permission: string, subject: SubjectRef): PlannedReach | undefined {
     if (planner === undefined || subject.relation !== undefined || ctx.reader.reach === undefined) return undefined;
     return planner.plan(ctx.schema, resourceType, permission, subject.type);
   }

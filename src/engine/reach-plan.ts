@@ -18,6 +18,7 @@ import { ELLIPSIS } from '../core/index.js';
 import type { Definition, PermissionExpr, Relation, Schema } from '../schema/index.js';
 import {
   HEIGHT_CAP,
+  type ReachBatch,
   type ReachHop,
   type ReachNested,
   type ReachQuery,
@@ -27,13 +28,20 @@ import {
   type StoreReader,
 } from '../store/index.js';
 
-/** What to ask the store, and how to combine the answers at the top of the permission. */
+/** How to combine the answers of a batch's parts at the top of the permission. */
 export type ReachPlan =
-  | { readonly kind: 'leaf'; readonly query: ReachQuery; readonly start: string }
+  /** Part `index` of the batch: `query` from the checked resource's member `start`. */
+  | { readonly kind: 'leaf'; readonly query: ReachQuery; readonly start: string; readonly index: number }
   | { readonly kind: 'union' | 'intersection'; readonly children: readonly ReachPlan[] }
   | { readonly kind: 'exclusion'; readonly base: ReachPlan; readonly subtract: ReachPlan }
   /** A part the queries cannot answer. */
   | { readonly kind: 'walk' };
+
+/** A plan and the store's batch of its leaves' queries (one statement per check). */
+export interface PlannedReach {
+  readonly plan: ReachPlan;
+  readonly batch: ReachBatch;
+}
 
 /** 'member' / 'none' when the queries decide; undefined when the walk must answer. */
 export type ReachAnswer = 'member' | 'none' | undefined;
@@ -283,35 +291,51 @@ function nestedKinds(
 
 /** Plans for `type#member` and a subject type, per schema (compiled schemas are immutable). */
 export class ReachPlanner {
-  private readonly plans = new WeakMap<Schema, Map<string, ReachPlan | undefined>>();
+  private readonly plans = new WeakMap<Schema, Map<string, PlannedReach | undefined>>();
 
   constructor(private readonly maxDepth: number) {}
 
   /** The plan, or undefined when the queries could answer no part of it. */
-  plan(schema: Schema, type: string, member: string, subjectType: string): ReachPlan | undefined {
+  plan(schema: Schema, type: string, member: string, subjectType: string): PlannedReach | undefined {
     let bySchema = this.plans.get(schema);
     if (bySchema === undefined) this.plans.set(schema, (bySchema = new Map()));
     const key = `${type}#${member}@${subjectType}`;
     if (bySchema.has(key)) return bySchema.get(key);
-    const plan = this.build(schema, type, member, subjectType);
-    const useful = plan !== undefined && plan.kind !== 'walk' ? plan : undefined;
+    const parts: ReachBatch['parts'][number][] = [];
+    const plan = this.build(schema, type, member, subjectType, parts);
+    const useful =
+      plan !== undefined && plan.kind !== 'walk'
+        ? { plan, batch: { key: JSON.stringify(parts.map((p) => [p.member, p.query.key])), parts } }
+        : undefined;
     bySchema.set(key, useful);
     return useful;
   }
 
-  private build(schema: Schema, type: string, member: string, subjectType: string): ReachPlan | undefined {
+  private build(
+    schema: Schema,
+    type: string,
+    member: string,
+    subjectType: string,
+    parts: ReachBatch['parts'][number][],
+  ): ReachPlan | undefined {
     const def = schema.definitions.get(type);
     const m = def?.members.get(member);
     if (def === undefined || m === undefined) return undefined;
+    const leaf = (start: string, closure: Closure): ReachPlan => {
+      const query = compileLeaf(schema, type, start, closure, subjectType, this.maxDepth);
+      if (query === undefined) return WALK;
+      parts.push({ query, member: start });
+      return { kind: 'leaf', query, start, index: parts.length - 1 };
+    };
     const whole = memberClosure(schema, type, member);
-    if (whole !== undefined) return this.leaf(schema, type, member, whole, subjectType);
+    if (whole !== undefined) return leaf(member, whole);
     if (m.kind === 'relation') return undefined;
-    let parts = 0;
+    let synthetic = 0;
     // The top of a permission that is not union-only: its operands are evaluated in the checked
     // resource's own frame, each under a synthetic member name no schema can declare.
     const split = (e: PermissionExpr): ReachPlan => {
       const closure: Closure = { entries: [], frames: 0 };
-      if (closeOver(def, e, 0, closure, new Set([member]))) return this.leaf(schema, type, `#${member}.${parts++}`, closure, subjectType);
+      if (closeOver(def, e, 0, closure, new Set([member]))) return leaf(`#${member}.${synthetic++}`, closure);
       if (e.kind === 'union' || e.kind === 'intersection') {
         const children = e.children.map(split);
         return children.every((c) => c.kind === 'walk') ? WALK : { kind: e.kind, children };
@@ -324,26 +348,29 @@ export class ReachPlanner {
     };
     return split(m.expression);
   }
-
-  private leaf(schema: Schema, type: string, start: string, closure: Closure, subjectType: string): ReachPlan {
-    const query = compileLeaf(schema, type, start, closure, subjectType, this.maxDepth);
-    return query === undefined ? WALK : { kind: 'leaf', query, start };
-  }
 }
 
-/** Runs a plan for one resource; undefined when some part it needs is left to the walk. */
+/**
+ * Runs a plan for one resource: the batch in one statement, then the plan over its parts'
+ * answers. Undefined when some part it needs is left to the walk.
+ */
 export async function answerPlan(
-  plan: ReachPlan,
+  planned: PlannedReach,
   reader: StoreReader,
   type: string,
   id: string,
   subject: ReachSubject,
 ): Promise<ReachAnswer> {
+  const results = await reader.reach?.(planned.batch, { type, id }, subject);
+  return results === undefined ? undefined : decide(planned.plan, results);
+}
+
+function decide(plan: ReachPlan, results: readonly ReachResult[]): ReachAnswer {
   switch (plan.kind) {
     case 'walk':
       return undefined;
     case 'leaf': {
-      const r: ReachResult | undefined = await reader.reach?.(plan.query, { type, id, member: plan.start }, subject);
+      const r = results[plan.index];
       if (r === undefined || r.maxDepth >= plan.query.depthLimit || r.found === 'caveated') return undefined;
       return r.found === 'clean' ? 'member' : 'none';
     }
@@ -353,16 +380,16 @@ export async function answerPlan(
       const decisive = plan.kind === 'union' ? 'member' : 'none';
       let open = false;
       for (const c of plan.children) {
-        const a = await answerPlan(c, reader, type, id, subject);
+        const a = decide(c, results);
         if (a === decisive) return a;
         if (a === undefined) open = true;
       }
       return open ? undefined : plan.kind === 'union' ? 'none' : 'member';
     }
     case 'exclusion': {
-      const base = await answerPlan(plan.base, reader, type, id, subject);
+      const base = decide(plan.base, results);
       if (base !== 'member') return base;
-      const subtract = await answerPlan(plan.subtract, reader, type, id, subject);
+      const subtract = decide(plan.subtract, results);
       return subtract === undefined ? undefined : subtract === 'member' ? 'none' : 'member';
     }
   }

@@ -65,10 +65,17 @@ export interface ReachQuery {
   readonly depthLimit: number;
 }
 
+/** Queries from one object, each from its own member, that a store answers in one statement. */
+export interface ReachBatch {
+  /** Equal keys mean equal parts: the store prepares one statement per key. */
+  readonly key: string;
+  readonly parts: readonly { readonly query: ReachQuery; readonly member: string }[];
+}
+
+/** The object the parts of a batch start from. */
 export interface ReachStart {
   readonly type: string;
   readonly id: string;
-  readonly member: string;
 }
 
 /** A plain subject: `type:id`, no relation, not the wildcard. */

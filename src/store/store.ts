@@ -8,7 +8,7 @@
  * relationships whose expiration is at or before the datastore's clock "now".
  */
 import type { Precondition, Relationship, RelationshipFilter, RelationshipUpdate, Revision, JsonObject } from '../core/index.js';
-import type { ReachQuery, ReachResult, ReachStart, ReachSubject } from './reach.js';
+import type { ReachBatch, ReachResult, ReachStart, ReachSubject } from './reach.js';
 
 export interface StoredSchema {
   /** Schema text as written (canonical form is the writer's choice). */
@@ -81,11 +81,11 @@ export interface StoreReader {
    */
   reverseIds(filter: ReverseIdsFilter): Promise<ReverseIds>;
   /**
-   * Answers a reachability query (./reach.ts) from `start` to a plain subject in one statement.
-   * Optional: stores without it, and queries it returns undefined for (too large for one
-   * statement), are answered by the engine's walk.
+   * Answers the reachability queries of a batch (./reach.ts) from one object to a plain subject
+   * in one statement: result `i` is part `i`'s. Optional: stores without it, and batches it
+   * returns undefined for (too large for one statement), are answered by the engine's walk.
    */
-  reach?(query: ReachQuery, start: ReachStart, subject: ReachSubject): Promise<ReachResult | undefined>;
+  reach?(batch: ReachBatch, start: ReachStart, subject: ReachSubject): Promise<ReachResult[] | undefined>;
   /** Count of matching live relationships (used by delete limits and counters). */
   count(filter: RelationshipFilter): Promise<number>;
   /** The filter of the relationship counter registered under `name` at this revision, if any. */

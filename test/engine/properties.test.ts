@@ -57,10 +57,12 @@ describe('engine properties', () => {
     // by always falling back to the walk.
     const reach = SqliteReader.prototype.reach;
     let decided = 0;
-    const spy = vi.spyOn(SqliteReader.prototype, 'reach').mockImplementation(async function (this: SqliteReader, query, start, subject) {
-      const r = await reach.call(this, query, start, subject);
-      if (r !== undefined && r.found !== 'caveated' && r.maxDepth < query.depthLimit) decided++;
-      return r;
+    const spy = vi.spyOn(SqliteReader.prototype, 'reach').mockImplementation(async function (this: SqliteReader, batch, start, subject) {
+      const results = await reach.call(this, batch, start, subject);
+      results?.forEach((r, i) => {
+        if (r.found !== 'caveated' && r.maxDepth < batch.parts[i]!.query.depthLimit) decided++;
+      });
+      return results;
     });
     await fc.assert(
       fc.asyncProperty(caseArb, async (c) => {

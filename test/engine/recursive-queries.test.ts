@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { MaxDepthExceededError, type SubjectRef } from '../../src/core/index.js';
 import { createEngine, type Engine } from '../../src/engine/index.js';
-import { ReachPlanner, type ReachPlan } from '../../src/engine/reach-plan.js';
+import { ReachPlanner, type PlannedReach, type ReachPlan } from '../../src/engine/reach-plan.js';
 import { compileSchemaOrThrow } from '../../src/schema/index.js';
 import { openStore, type Store } from '../../src/store/index.js';
 import { PostgresStore } from '../../src/store/postgres/index.js';
@@ -115,7 +115,7 @@ describe('recursive query plans', () => {
     }
   `);
   const planner = new ReachPlanner(50);
-  const plan = (member: string, type = 'doc') => kinds(planner.plan(schema, type, member, 'user'));
+  const plan = (member: string, type = 'doc') => kinds(planner.plan(schema, type, member, 'user')?.plan);
 
   it('compiles union-only permissions whole, and splits the top of the others', () => {
     expect(plan('union_only')).toBe('union_only');
@@ -141,9 +141,11 @@ describe('recursive query plans', () => {
 
   it('gives the store the hops and terminals the walk would read, with the depth each one adds', () => {
     const p = new ReachPlanner(50).plan(schema, 'doc', 'viewer', 'user');
-    expect(p).toEqual({
+    expect(p?.batch.parts.map((part) => part.member)).toEqual(['viewer']);
+    expect(p?.plan).toEqual({
       kind: 'leaf',
       start: 'viewer',
+      index: 0,
       query: {
         key: expect.any(String),
         hops: [
@@ -177,7 +179,7 @@ describe('recursive query plans', () => {
       }
     `);
     const q = (type: string, member: string) => {
-      const p = new ReachPlanner(50).plan(mixed, type, member, 'user');
+      const p = new ReachPlanner(50).plan(mixed, type, member, 'user')?.plan;
       return p?.kind === 'leaf' ? p.query : undefined;
     };
     // group#member also holds teams: its rows are walked down; team#member is nested.
@@ -188,7 +190,7 @@ describe('recursive query plans', () => {
     expect(q('group', 'owner')?.nested).toEqual([{ type: 'group', relation: 'owner', depth: 1, direct: true, wildcard: false }]);
     expect(q('group', 'owner')?.hops).toEqual([]);
     // No nested kinds where the depth limit reaches the index's cap.
-    const huge = new ReachPlanner(5000).plan(mixed, 'group', 'owner', 'user');
+    const huge = new ReachPlanner(5000).plan(mixed, 'group', 'owner', 'user')?.plan;
     expect(huge?.kind === 'leaf' ? huge.query.nested : 'not a leaf').toEqual([]);
   });
 
@@ -212,7 +214,7 @@ describe('recursive query plans', () => {
       }
     `);
     const hops = (member: string) => {
-      const p = new ReachPlanner(50).plan(docs, 'folder', member, 'user');
+      const p = new ReachPlanner(50).plan(docs, 'folder', member, 'user')?.plan;
       if (p?.kind !== 'leaf') return undefined;
       return p.query.hops.map((h) => `${h.fromMember} ${h.relation}->${h.to} +${h.depth}`).sort();
     };

@@ -31,8 +31,8 @@ import { applyUpdates, checkPreconditions, deleteWithLimit, type LiveVersion, ty
 import { counterSql, decodeCounterFilter, encodeCounterFilter } from '../counters.js';
 import type { PgQueryable } from './driver.js';
 import { pgDialect, pgExec, pgQuery } from './pg-connection.js';
-import type { ReachQuery, ReachResult, ReachStart, ReachSubject } from '../reach.js';
-import { postgresReachSql, postgresReachValues, reachResult } from '../reach-sql.js';
+import type { ReachBatch, ReachResult, ReachStart, ReachSubject } from '../reach.js';
+import { postgresReachSql, postgresReachValues, reachResults } from '../reach-sql.js';
 import { raiseHeights, type HeightOps, type NestedEdge } from '../nested-heights.js';
 
 const COUNTERS = counterSql((n) => `$${n}`);
@@ -55,14 +55,14 @@ function keyArrays(rels: readonly Relationship[]): string[][] {
   return cols;
 }
 
-/** Reachability statements by query key (a plan's SQL depends only on its key). */
+/** Reachability statements by batch key (a batch's SQL depends only on its key). */
 const reachStatements = new Map<string, string | undefined>();
 
-function reachStatement(query: ReachQuery): string | undefined {
-  if (reachStatements.has(query.key)) return reachStatements.get(query.key);
-  const sql = postgresReachSql(query);
+function reachStatement(batch: ReachBatch): string | undefined {
+  if (reachStatements.has(batch.key)) return reachStatements.get(batch.key);
+  const sql = postgresReachSql(batch);
   if (reachStatements.size >= 1000) reachStatements.clear();
-  reachStatements.set(query.key, sql);
+  reachStatements.set(batch.key, sql);
   return sql;
 }
 
@@ -88,12 +88,15 @@ export class PgReader implements StoreReader {
     return rows.map(rowToRelationship);
   }
 
-  async reach(query: ReachQuery, start: ReachStart, subject: ReachSubject): Promise<ReachResult | undefined> {
-    const sql = reachStatement(query);
+  async reach(batch: ReachBatch, start: ReachStart, subject: ReachSubject): Promise<ReachResult[] | undefined> {
+    const sql = reachStatement(batch);
     if (sql === undefined) return undefined;
-    const values = postgresReachValues({ ...start, stype: subject.type, sid: subject.id, rev: this.revision });
-    const [row] = await pgQuery<{ depth: number | null; caveated: number | null }>(this.db, sql, values);
-    return reachResult(row?.depth, row?.caveated);
+    const values = postgresReachValues({ type: start.type, id: start.id, stype: subject.type, sid: subject.id, rev: this.revision });
+    const [row] = await pgQuery<Record<string, number | null>>(this.db, sql, values);
+    return reachResults(
+      batch.parts.flatMap((_, i) => [row?.[`d${i}`], row?.[`c${i}`]]),
+      batch.parts.length,
+    );
   }
 
   async queryBatch(filters: readonly RelationshipFilter[]): Promise<Relationship[][]> {

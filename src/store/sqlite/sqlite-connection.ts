@@ -6,7 +6,7 @@ import { DatastoreUnavailableError, isTrellisError } from '../../core/index.js';
 import type { RelationshipFilter } from '../../core/index.js';
 import { buildSelect, type SqlDialect, type SqlParams } from '../sql-filter.js';
 import type { SelectShape } from './select-shape.js';
-import type { ReachQuery } from '../reach.js';
+import type { ReachBatch } from '../reach.js';
 import { sqliteReachSql, type ReachBindings } from '../reach-sql.js';
 import { sqliteErrorCode, type SqliteDatabase, type SqliteStatement } from './driver.js';
 
@@ -151,21 +151,21 @@ export class SqliteConnection {
   }
 
   /**
-   * The one row of a reachability statement, prepared once per query key: [max depth, min
-   * caveated flag of the terminals reached (null: none)]. Undefined when the query is too large
-   * for one statement (`reachSql`).
+   * The one row of a reachability statement, prepared once per batch key: per part, [max depth,
+   * min caveated flag of what reached the subject (null: nothing)]. Undefined when a part is too
+   * large for one statement (`sqliteReachSql`).
    */
-  reachRow(query: ReachQuery, values: ReachBindings): readonly [number | null, number | null] | undefined {
-    let s = this.reachStatements.get(query.key);
+  reachRow(batch: ReachBatch, values: ReachBindings): readonly (number | null)[] | undefined {
+    let s = this.reachStatements.get(batch.key);
     if (s === undefined) {
-      const sql = sqliteReachSql(query);
+      const sql = sqliteReachSql(batch);
       if (sql === undefined) return undefined;
       s = this.cached(this.rawStatements, sql, true);
       if (this.reachStatements.size >= STATEMENT_CACHE_SIZE) this.reachStatements.clear();
-      this.reachStatements.set(query.key, s);
+      this.reachStatements.set(batch.key, s);
     }
     try {
-      return s.get(values) as [number | null, number | null];
+      return s.get(values) as (number | null)[];
     } catch (e) {
       throw translateSqliteError(e);
     }

@@ -47,8 +47,8 @@ import { applyUpdates, checkPreconditions, deleteWithLimit, type LiveVersion, ty
 import { counterSql, decodeCounterFilter, encodeCounterFilter } from '../counters.js';
 import type { SqliteConnection } from './sqlite-connection.js';
 import { selectShape } from './select-shape.js';
-import type { ReachQuery, ReachResult, ReachStart, ReachSubject } from '../reach.js';
-import { reachResult } from '../reach-sql.js';
+import type { ReachBatch, ReachResult, ReachStart, ReachSubject } from '../reach.js';
+import { reachResults } from '../reach-sql.js';
 import { raiseHeights, type HeightOps, type NestedEdge, type NestedKind } from '../nested-heights.js';
 
 /** A batch row: the relationship's columns, then the index of the filter it answers. */
@@ -127,17 +127,16 @@ export class SqliteReader implements StoreReader {
     return this.conn.allRaw<RawRelationshipRow>(q.sql, q.values);
   }
 
-  async reach(query: ReachQuery, start: ReachStart, subject: ReachSubject): Promise<ReachResult | undefined> {
-    const row = this.conn.reachRow(query, {
+  async reach(batch: ReachBatch, start: ReachStart, subject: ReachSubject): Promise<ReachResult[] | undefined> {
+    const row = this.conn.reachRow(batch, {
       type: start.type,
       id: start.id,
-      member: start.member,
       stype: subject.type,
       sid: subject.id,
       rev: this.revision,
       now: this.conn.clock(),
     });
-    return row === undefined ? undefined : reachResult(row[0], row[1]);
+    return row === undefined ? undefined : reachResults(row, batch.parts.length);
   }
 
   async reverseIds(filter: ReverseIdsFilter): Promise<ReverseIds> {
