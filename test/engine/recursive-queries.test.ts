@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { MaxDepthExceededError, type SubjectRef } from '../../src/core/index.js';
 import { createEngine, type Engine } from '../../src/engine/index.js';
-import { ReachPlanner, type PlannedReach, type ReachPlan } from '../../src/engine/reach-plan.js';
+import { ReachPlanner, type ReachPlan } from '../../src/engine/reach-plan.js';
 import { compileSchemaOrThrow } from '../../src/schema/index.js';
 import { openStore, type Store } from '../../src/store/index.js';
 import { PostgresStore } from '../../src/store/postgres/index.js';
