@@ -29,11 +29,21 @@ export interface Measurement {
 
 const now = (): bigint => process.hrtime.bigint();
 
+/**
+ * A full collection before each timed loop (`npm run bench` runs node with --expose-gc), so the
+ * garbage of earlier work (dataset generation, imports, other rows) is not collected inside it.
+ * Each row still pays for the garbage it makes itself.
+ */
+function collectGarbage(): void {
+  (globalThis as { gc?: () => void }).gc?.();
+}
+
 /** Times `op(i)` sequentially; `op` may return a promise, which is awaited. */
 export async function measure(op: (i: number) => unknown, options: MeasureOptions): Promise<Measurement> {
   const batch = Math.max(1, options.batch ?? 1);
   for (let i = 0; i < options.warmup; i++) await op(i);
   await options.afterWarmup?.();
+  collectGarbage();
   const samples = new Float64Array(Math.max(1, options.iterations));
   const deadline = now() + BigInt(Math.round(options.budgetMs * 1e6));
   const start = now();
@@ -74,6 +84,7 @@ export async function measureConcurrent(
   });
   await Promise.all(warmers);
   await options.afterWarmup?.();
+  collectGarbage();
   const samples = new Float64Array(Math.max(1, options.iterations));
   const deadline = now() + BigInt(Math.round(options.budgetMs * 1e6));
   let issued = 0;

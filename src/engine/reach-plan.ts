@@ -12,7 +12,10 @@
  * which the walk would dispatch it (an upper bound where a member is reachable by several
  * routes); while every node stays below `maxDepth - slack`, the walk cannot have run out of
  * depth, and reachability decides. A query that grows deeper (cyclic or very deep data) is
- * answered by the walk, which reports the depth error exactly.
+ * answered by the walk, which reports the depth error exactly. Nodes of a nested relation are
+ * not expanded: the store bounds their depth with the nested-set index and decides their
+ * membership by walking up from the subject (`nestedKinds`). All parts of one check go to the
+ * store as one batch, one statement.
  */
 import { ELLIPSIS } from '../core/index.js';
 import type { Definition, PermissionExpr, Relation, Schema } from '../schema/index.js';
@@ -268,7 +271,9 @@ function nestedKinds(
 ): ReachNested[] {
   const out: ReachNested[] = [];
   for (const node of [...seen].sort()) {
-    const [type, member] = node.split('#') as [string, string];
+    const at = node.indexOf('#');
+    const type = node.slice(0, at);
+    const member = node.slice(at + 1);
     if (schema.definitions.get(type)?.members.get(member)?.kind !== 'relation') continue;
     const from = [...hops].filter(([, h]) => h.fromType === type && h.fromMember === member);
     const only = from.length === 1 ? from[0]![1] : undefined;

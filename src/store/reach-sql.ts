@@ -39,6 +39,8 @@ interface ReachDialect {
   readonly now: string;
   /** A string column of the recursive table. */
   str(expr: string): string;
+  /** A column compared without its index: the seek stops at the columns before it. */
+  unindexed(column: string): string;
   /** Appended to a seed: Postgres must see every bound parameter to type it, whichever terms exist. */
   readonly seedGuard: string;
   /** The recursive step of table `name` from its terms (each a SELECT that may refer to the node as `n`). */
@@ -49,6 +51,7 @@ const SQLITE: ReachDialect = {
   param: (name) => `@${name}`,
   now: '@now',
   str: (e) => e,
+  unindexed: (c) => `+${c}`,
   seedGuard: '',
   step: (terms, name) => terms.map((t) => `SELECT ${t.select} FROM ${name} AS n CROSS JOIN ${t.from} WHERE ${t.where}`).join(' UNION '),
 };
@@ -65,6 +68,7 @@ const POSTGRES: ReachDialect = {
   param: (name) => PG_PARAMS[name],
   now: '(extract(epoch from now()) * 1000)::bigint',
   str: (e) => `(${e})::text COLLATE "C"`,
+  unindexed: (c) => c,
   seedGuard: ' WHERE ($3::text, $4::text, $5::bigint) IS NOT NULL',
   step: (terms, name) =>
     `SELECT x.* FROM ${name} AS n CROSS JOIN LATERAL (${terms.map((t) => `SELECT ${t.select} FROM ${t.from} WHERE ${t.where}`).join(' UNION ALL ')}) AS x`,
@@ -103,6 +107,8 @@ function partTable(q: ReachQuery, member: string, name: string, d: ReachDialect,
     const to = d.str(text(h.to));
     if (h.subjectRelation === undefined) {
       // An arrow: any subject relation, never the wildcard; a stray type ends the query's depth.
+      // One seek on (resource, relation): every row it reads is followed or is a stray, as
+      // writes are validated, so a seek per subject type would only cost more.
       const strays = h.strayTypes ?? [];
       const types = [...h.subjectTypes, ...strays].map(text).join(', ');
       const depth =
@@ -112,7 +118,7 @@ function partTable(q: ReachQuery, member: string, name: string, d: ReachDialect,
       terms.push({
         select: `${d.str('r.subject_type')}, ${d.str('r.subject_id')}, ${to}, ${depth}, ${cav}`,
         from: 'relationships r',
-        where: `${gate} AND r.subject_type IN (${types}) AND r.subject_id <> '${WILDCARD_ID}' AND ${alive}`,
+        where: `${gate} AND ${d.unindexed('r.subject_type')} IN (${types}) AND r.subject_id <> '${WILDCARD_ID}' AND ${alive}`,
       });
       continue;
     }
