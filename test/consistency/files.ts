@@ -2,7 +2,11 @@
 import { readdirSync, existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
-export const CONFORMANCE_DIR = '/work/shared/conformance/spicedb';
+/** `shared/` beside the checkout (where CI lays it), else this workplace's copy. */
+export const CONFORMANCE_DIR =
+  [resolve(import.meta.dirname, '../../../shared/conformance/spicedb'), '/work/shared/conformance/spicedb'].find((dir) =>
+    existsSync(dir),
+  ) ?? '/work/shared/conformance/spicedb';
 export const EXAMPLES_DIR = resolve(import.meta.dirname, '../../schema');
 
 function yamlFiles(dir: string): string[] {
