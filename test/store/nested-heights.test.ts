@@ -214,6 +214,24 @@ describe('raiseHeights', () => {
   });
 });
 
+/**
+ * Data for the migration tests, then closes the store: a > b > c in groups, c > a in teams, and
+ * b > c deleted, which stays readable at the earlier revision, so its chain still counts.
+ */
+async function writeMigrationFixture(store: Store): Promise<void> {
+  const touch = [nested('a', 'b'), nested('b', 'c'), nested('c', 'a', 'team')];
+  await store.write((tx) => tx.apply(touch.map((relationship) => ({ operation: 'touch' as const, relationship }))));
+  await store.write((tx) => tx.apply([{ operation: 'delete', relationship: nested('b', 'c') }]));
+  await store.close();
+}
+
+/** The index migration 4 builds from that data (type, relation, id, height). */
+const MIGRATED = [
+  ['group', 'member', 'a', 2],
+  ['group', 'member', 'b', 1],
+  ['team', 'member', 'c', 1],
+];
+
 const dir = mkdtempSync(join(tmpdir(), 'trellis-heights-'));
 let files = 0;
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -244,17 +262,7 @@ describe('nested-set index on SQLite', () => {
   it('migration 4 fills the index from every stored version of every nested relationship', async () => {
     const path = join(dir, `m${files++}.db`);
     const store = await openStore(path, { quantizationMs: 0, gcIntervalMs: 0 });
-    await store.write((tx) =>
-      tx.apply(
-        [nested('a', 'b'), nested('b', 'c'), nested('c', 'a', 'team')].map((relationship) => ({
-          operation: 'touch' as const,
-          relationship,
-        })),
-      ),
-    );
-    // b > c ends, but stays readable at the earlier revision: its chain still counts.
-    await store.write((tx) => tx.apply([{ operation: 'delete', relationship: nested('b', 'c') }]));
-    await store.close();
+    await writeMigrationFixture(store);
     // Back to the database as version 3 left it.
     const db = new Database(path);
     db.exec('DROP TABLE nested_heights; PRAGMA user_version = 3');
@@ -263,11 +271,9 @@ describe('nested-set index on SQLite', () => {
     await reopened.close();
     const check = new Database(path, { readonly: true });
     try {
-      expect(check.prepare('SELECT object_type, relation, object_id, height FROM nested_heights ORDER BY 1, 3').raw().all()).toEqual([
-        ['group', 'member', 'a', 2],
-        ['group', 'member', 'b', 1],
-        ['team', 'member', 'c', 1],
-      ]);
+      expect(check.prepare('SELECT object_type, relation, object_id, height FROM nested_heights ORDER BY 1, 3').raw().all()).toEqual(
+        MIGRATED,
+      );
     } finally {
       check.close();
     }
@@ -279,16 +285,7 @@ describePostgres('nested-set index on Postgres', (db) => {
     const schema = db.schema();
     const options = { url: db.url(), schema, quantizationMs: 0, gcIntervalMs: 0, maxConnections: 2 };
     const store = await PostgresStore.open(options);
-    await store.write((tx) =>
-      tx.apply(
-        [nested('a', 'b'), nested('b', 'c'), nested('c', 'a', 'team')].map((relationship) => ({
-          operation: 'touch' as const,
-          relationship,
-        })),
-      ),
-    );
-    await store.write((tx) => tx.apply([{ operation: 'delete', relationship: nested('b', 'c') }]));
-    await store.close();
+    await writeMigrationFixture(store);
     const client = new pg.Client({ connectionString: db.url() });
     await client.connect();
     try {
@@ -296,11 +293,7 @@ describePostgres('nested-set index on Postgres', (db) => {
       const reopened = await PostgresStore.open(options);
       await reopened.close();
       const { rows } = await client.query('SELECT object_type, relation, object_id, height FROM nested_heights ORDER BY 1, 3');
-      expect(rows.map((r) => Object.values(r))).toEqual([
-        ['group', 'member', 'a', 2],
-        ['group', 'member', 'b', 1],
-        ['team', 'member', 'c', 1],
-      ]);
+      expect(rows.map((r) => Object.values(r))).toEqual(MIGRATED);
     } finally {
       await client.end();
     }
