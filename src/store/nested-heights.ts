@@ -53,30 +53,42 @@ export interface HeightOps {
 /** Past this many new nested relationships of one kind, the kind is read whole (two queries) instead of level by level. */
 const READ_WHOLE_MIN = 64;
 
-export function isNested(r: Relationship): boolean {
+/** A nested relationship as [type, relation, resource id, subject id]. */
+export type NestedRow = readonly [string, string, string, string];
+
+/** Every stored version of every nested relationship, as NestedRow columns (migrations fill the index from it). */
+export const NESTED_VERSIONS_SQL =
+  'SELECT resource_type, relation, resource_id, subject_id FROM relationships WHERE subject_type = resource_type AND subject_relation = relation';
+
+function isNested(r: Relationship): boolean {
   return r.subject.relation === r.relation && r.subject.type === r.resource.type;
 }
 
-/**
- * Raises the heights above the nested relationships among `rows`: rows just written (live), or,
- * with `complete`, every nested relationship there is (a migration passes every stored version),
- * which then need not be read again.
- */
-export async function raiseHeights(ops: HeightOps, rows: readonly Relationship[], complete = false): Promise<void> {
-  let byKind: Map<string, { kind: NestedKind; edges: NestedEdge[] }> | undefined;
-  for (const r of rows) {
-    if (!isNested(r)) continue;
-    byKind ??= new Map();
-    const key = `${r.resource.type}#${r.relation}`;
-    let entry = byKind.get(key);
-    if (entry === undefined) byKind.set(key, (entry = { kind: { type: r.resource.type, relation: r.relation }, edges: [] }));
-    entry.edges.push({ resource: r.resource.id, subject: r.subject.id });
-  }
-  if (byKind === undefined) return;
-  for (const { kind, edges } of byKind.values()) await raiseKind(ops, kind, edges, complete ? edges : undefined);
+/** Raises the heights above the nested relationships among `inserted` (rows just written, live). */
+export async function raiseHeights(ops: HeightOps, inserted: readonly Relationship[]): Promise<void> {
+  const rows: NestedRow[] = [];
+  for (const r of inserted) if (isNested(r)) rows.push([r.resource.type, r.relation, r.resource.id, r.subject.id]);
+  await raiseGrouped(ops, rows, false);
 }
 
-async function raiseKind(ops: HeightOps, kind: NestedKind, edges: readonly NestedEdge[], whole?: readonly NestedEdge[]): Promise<void> {
+/** Fills the index from every nested relationship there is (all stored versions), which then need not be read again. */
+export async function fillHeights(ops: HeightOps, all: readonly NestedRow[]): Promise<void> {
+  await raiseGrouped(ops, all, true);
+}
+
+async function raiseGrouped(ops: HeightOps, rows: readonly NestedRow[], complete: boolean): Promise<void> {
+  const byKind = new Map<string, { kind: NestedKind; edges: NestedEdge[] }>();
+  for (const [type, relation, resource, subject] of rows) {
+    const key = `${type}#${relation}`;
+    let entry = byKind.get(key);
+    if (entry === undefined) byKind.set(key, (entry = { kind: { type, relation }, edges: [] }));
+    entry.edges.push({ resource, subject });
+  }
+  for (const { kind, edges } of byKind.values()) await raiseKind(ops, kind, edges, complete);
+}
+
+/** `complete`: `edges` are every nested relationship of the kind there is. */
+async function raiseKind(ops: HeightOps, kind: NestedKind, edges: readonly NestedEdge[], complete: boolean): Promise<void> {
   const height = new Map<string, number>();
   const parents = new Map<string, string[]>();
   const addParent = (e: NestedEdge): void => {
@@ -86,9 +98,9 @@ async function raiseKind(ops: HeightOps, kind: NestedKind, edges: readonly Neste
   };
   // Ids whose height and parents are known (all of them when the kind was read whole).
   let known: Set<string> | undefined;
-  if (whole !== undefined || edges.length >= READ_WHOLE_MIN) {
+  if (complete || edges.length >= READ_WHOLE_MIN) {
     for (const [id, h] of await ops.allHeights(kind)) height.set(id, h);
-    for (const e of whole ?? (await ops.allEdges(kind))) addParent(e);
+    for (const e of complete ? edges : await ops.allEdges(kind)) addParent(e);
   } else {
     known = new Set();
   }

@@ -13,7 +13,7 @@ import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Relationship, RelationshipUpdate } from '../../src/core/index.js';
 import { HEIGHT_CAP, openStore, type Store } from '../../src/store/index.js';
-import { raiseHeights, type HeightOps, type NestedEdge } from '../../src/store/nested-heights.js';
+import { fillHeights, raiseHeights, type HeightOps, type NestedEdge } from '../../src/store/nested-heights.js';
 import { PostgresStore } from '../../src/store/postgres/index.js';
 import { describePostgres } from './postgres-env.js';
 
@@ -186,7 +186,10 @@ describe('raiseHeights', () => {
       { resource: 'z', subject: 'a' },
     ];
     const m = memoryOps(edges, new Map([['q', 7]]));
-    await raiseHeights(m.ops, edges.map(rel), true);
+    await fillHeights(
+      m.ops,
+      edges.map((e) => ['group', 'member', e.resource, e.subject] as const),
+    );
     expect(Object.fromEntries(m.stored)).toEqual({ a: HEIGHT_CAP, b: HEIGHT_CAP, z: HEIGHT_CAP, q: 7 });
   });
 

@@ -8,9 +8,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { PgClient } from './driver.js';
-import { raiseHeights } from '../nested-heights.js';
-import { rowToRelationship, type RelationshipRow } from '../row-codec.js';
-import { REL_COLUMNS } from '../sql-filter.js';
+import { NESTED_VERSIONS_SQL, fillHeights } from '../nested-heights.js';
 import { CLOCK_MS, pgExec, pgQuery } from './pg-connection.js';
 import { pgHeightOps } from './pg-reader.js';
 
@@ -78,13 +76,16 @@ const MIGRATIONS: readonly Migration[] = [
     `,
     {
       after: async (client: PgClient) => {
-        const rows = await pgQuery<RelationshipRow>(
+        const rows = await pgQuery<{ resource_type: string; relation: string; resource_id: string; subject_id: string }>(
           client,
-          `SELECT ${REL_COLUMNS} FROM relationships WHERE subject_type = resource_type AND subject_relation = relation`,
+          NESTED_VERSIONS_SQL,
           [],
           false,
         );
-        await raiseHeights(pgHeightOps(client), rows.map(rowToRelationship), true);
+        await fillHeights(
+          pgHeightOps(client),
+          rows.map((r) => [r.resource_type, r.relation, r.resource_id, r.subject_id] as const),
+        );
       },
     },
   ),

@@ -8,9 +8,7 @@
  * plus the small change-feed index.
  */
 import { randomUUID } from 'node:crypto';
-import { raiseHeights } from '../nested-heights.js';
-import { rowToRelationship, type RelationshipRow } from '../row-codec.js';
-import { REL_COLUMNS } from '../sql-filter.js';
+import { NESTED_VERSIONS_SQL, fillHeights, type NestedRow } from '../nested-heights.js';
 import type { SqliteConnection } from './sqlite-connection.js';
 import { sqliteHeightOps } from './sqlite-reader.js';
 
@@ -79,10 +77,7 @@ const MIGRATIONS: readonly Migration[] = [
         PRIMARY KEY (object_type, relation, object_id)
       ) WITHOUT ROWID;
     `);
-    const rows = conn.all<RelationshipRow>(
-      `SELECT ${REL_COLUMNS} FROM relationships WHERE subject_type = resource_type AND subject_relation = relation`,
-    );
-    await raiseHeights(sqliteHeightOps(conn), rows.map(rowToRelationship), true);
+    await fillHeights(sqliteHeightOps(conn), conn.allRaw<NestedRow>(NESTED_VERSIONS_SQL));
   },
 ];
 
