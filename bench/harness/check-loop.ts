@@ -9,6 +9,15 @@ import type { CrossCheckReport } from './results.js';
 import { crossCheck } from './cross-check.js';
 import { measure, type Measurement, type MeasureOptions } from './measure.js';
 
+/**
+ * The warm-up of a loop over a fresh instance or system: at least one pass over the questions.
+ * It fills the instance's store page cache (never a result cache), as the warm instance's cache
+ * was filled while it answered the questions for the reference.
+ */
+export function onePass(warmup: number, questions: readonly CheckQuestion[]): number {
+  return Math.max(warmup, questions.length);
+}
+
 export interface CheckedMeasurement {
   readonly measurement: Measurement;
   /** Undefined when no reference answers were given. */

@@ -10,7 +10,7 @@ import { sizeLabel, type CheckQuestion, type Dataset } from '../datasets/dataset
 import { generateDocs, moreDocsQuestions } from '../datasets/docs.js';
 import { DocsGraph } from '../datasets/docs-graph.js';
 import { createRng } from '../datasets/rng.js';
-import { measureChecks } from '../harness/check-loop.js';
+import { measureChecks, onePass } from '../harness/check-loop.js';
 import { answerAll, crossCheck } from '../harness/cross-check.js';
 import { measure, measureOnce } from '../harness/measure.js';
 import type { Recorder } from '../harness/recorder.js';
@@ -41,9 +41,7 @@ export async function runDocs(rec: Recorder, cfg: BenchConfig, o: DocsRunOptions
   const graph = new DocsGraph(dataset.relationships);
   const oracle = dataset.questions.map((q) => graph.check(q));
   const opts = { warmup: cfg.warmup, iterations: cfg.maxIterations, budgetMs: cfg.budgetMs };
-  // A new instance warms the store's page cache (never a result cache) on one pass over the
-  // questions before timing, as the warm instance did while answering them for the reference.
-  const coldOpts = { ...opts, warmup: Math.max(opts.warmup, dataset.questions.length) };
+  const coldOpts = { ...opts, warmup: onePass(opts.warmup, dataset.questions) };
   const series = o.backend === 'sqlite' ? '' : ' (postgres)';
 
   const warm = await openTrellis({ datastore: o.datastore, cache: true });

@@ -2,7 +2,7 @@
 import type { BenchConfig } from '../config.js';
 import { sizeLabel } from '../datasets/dataset.js';
 import { generateOrgs } from '../datasets/orgs.js';
-import { measureChecks } from '../harness/check-loop.js';
+import { measureChecks, onePass } from '../harness/check-loop.js';
 import { answerAll } from '../harness/cross-check.js';
 import { measureOnce } from '../harness/measure.js';
 import type { Recorder } from '../harness/recorder.js';
@@ -52,8 +52,7 @@ export async function runOrgs(rec: Recorder, cfg: BenchConfig, size: number): Pr
       trellisCheckSystem(cold, 'trellis (cache off)', { kind: 'at_least_as_fresh', token }),
       dataset.questions,
       reference,
-      // One pass over the questions warms the new instance's page cache (see docs-suite.ts).
-      { ...opts, warmup: Math.max(opts.warmup, dataset.questions.length) },
+      { ...opts, warmup: onePass(opts.warmup, dataset.questions) },
     );
     if (c.report) rec.crossChecked(c.report);
     rec.add(

@@ -6,7 +6,7 @@ import path from 'node:path';
 import type { BenchConfig } from '../config.js';
 import type { CheckQuestion, Dataset } from '../datasets/dataset.js';
 import { questionText } from '../datasets/dataset.js';
-import { measureChecks } from '../harness/check-loop.js';
+import { measureChecks, onePass } from '../harness/check-loop.js';
 import { measure } from '../harness/measure.js';
 import type { Recorder } from '../harness/recorder.js';
 import { measuredRow, type RowContext } from '../harness/rows.js';
@@ -58,7 +58,7 @@ export async function runSideBySide(rec: Recorder, cfg: BenchConfig, input: Side
     const pointM = await measure((i) => sqlite.pointQuery(dataset.questions[i % nKeys] as CheckQuestion, 'owner'), opts);
     rec.add(measuredRow(ctx, 'floor: SQLite point query', 'floor', pointM, { reference: COLD_ROW, unit: 'ops/s' }));
     rec.point('floor: SQLite point query', size, pointM.latency.p50Us);
-    await comparePeer(rec, cfg, ctx, dataset, reference, sqlite.recursive, nKeys);
+    await comparePeer(rec, cfg, ctx, dataset, reference, sqlite.recursive, onePass(cfg.warmup, dataset.questions));
   } finally {
     await sqlite.close();
   }
@@ -66,7 +66,7 @@ export async function runSideBySide(rec: Recorder, cfg: BenchConfig, input: Side
   if (cfg.postgresUrl) {
     const pgSystem = await openPostgresRecursive(cfg.postgresUrl, dataset.relationships);
     try {
-      await comparePeer(rec, cfg, ctx, dataset, reference, pgSystem, nKeys);
+      await comparePeer(rec, cfg, ctx, dataset, reference, pgSystem, onePass(cfg.warmup, dataset.questions));
     } finally {
       await pgSystem.close();
     }
